@@ -1,0 +1,74 @@
+"""Re-execute notebooks in place: the only way the course's stored outputs are made (`make outputs`).
+
+Each notebook runs top to bottom in a fresh kernel started in notebooks/ (as JupyterLab does), with
+the environment of this process (so MNIST_NPZ is honoured). Then it is written back normalized:
+sorted keys, Hangul as is, no execution timestamps, so re-running an unchanged notebook leaves
+`git diff` empty.
+
+    python tools/execute_notebooks.py notebooks/*.ipynb
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+KERNEL = "python3"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def normalize(nb):
+    """Drop or fix what changes from run to run without changing what the notebook says."""
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                 "name": KERNEL}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    return _renumber_widget_models(nb)
+
+
+def _renumber_widget_models(nb):
+    """Replace the random ids of saved widget models by ids numbered in order of appearance."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    if not state:
+        return nb
+    text = nbformat.writes(nb)
+    ids = sorted(state, key=text.index)
+    for number, model_id in enumerate(ids, start=1):
+        text = text.replace(model_id, f"{number:032x}")
+    return nbformat.reads(text, as_version=4)
+
+
+def execute(path, timeout=600):
+    """Execute the notebook at ``path`` in place; return the seconds it took."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    nbformat.write(normalize(nb), path)
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    for path in args.notebooks:
+        print(f"{path} ...", end=" ", flush=True)
+        try:
+            seconds = execute(path)
+        except CellExecutionError as error:
+            print("FAILED")
+            print(error, file=sys.stderr)
+            print(f"{path} was left unchanged: fix the failing cell and run again.", file=sys.stderr)
+            return 1
+        print(f"{seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
