@@ -62,8 +62,11 @@ def train_post_model(x_train, t_train, *, cache=False, verbose=0):
     x_train, t_train = _check_training_data(x_train, t_train)
     path = cache_path(x_train, t_train) if cache else None
     if path is not None and path.with_suffix(".json").is_file():
-        model = compile_model(build_model())
+        # Load before compiling: the file also holds the trained optimizer's state, and loading it
+        # into a compiled (but unbuilt) optimizer makes Keras warn on stderr. Only weights matter.
+        model = build_model()
         model.load_weights(path.with_suffix(".weights.h5"))
+        compile_model(model)
         history = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         return model, history
 
