@@ -178,6 +178,10 @@ def plot_probabilities(probabilities, true_label=None, *, ax=None):
 def plot_prediction(image, probabilities, true_label=None):
     """The post's figure: the image beside the bar chart of its 10 predicted probabilities."""
     image = _image(image)
+    probabilities = _probabilities(probabilities)
+    if probabilities.ndim != 1:
+        raise ValueError(f"probabilities must be one row of 10 values, got shape {probabilities.shape}.")
+    true_label = _label(true_label, "true_label")
     fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3))
     left.imshow(image, cmap=plt.cm.binary)
     left.set_xticks([])

@@ -1,0 +1,73 @@
+"""helpers.model: the post's architecture, its recipe, and the weight cache."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+from helpers import model as post  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small_data(mnist):
+    from helpers.data import normalize
+
+    (x_train, t_train), _ = mnist
+    return normalize(x_train[:2000]), t_train[:2000]
+
+
+def test_architecture_is_the_posts():
+    model = post.build_model()
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Flatten", "Dense", "Dense"]
+    assert [layer.units for layer in model.layers[1:]] == [100, 10]
+    assert [layer.activation.__name__ for layer in model.layers[1:]] == ["relu", "softmax"]
+    assert model.count_params() == 784 * 100 + 100 + 100 * 10 + 10 == 79_510
+
+
+def test_compile_uses_the_posts_recipe():
+    model = post.compile_model(post.build_model())
+    assert type(model.optimizer).__name__ == "Adam"
+    assert model.loss == "categorical_crossentropy"
+
+
+def test_training_is_reproducible_and_learns(small_data, tmp_path, monkeypatch):
+    monkeypatch.setenv(post.CACHE_ENV_VAR, str(tmp_path))
+    x, t = small_data
+    first, history = post.train_post_model(x, t)
+    second, _ = post.train_post_model(x, t)
+    assert len(history["loss"]) == post.RECIPE["epochs"]
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["accuracy"][-1] > 0.9
+    assert np.array_equal(first.predict(x[:50], verbose=0), second.predict(x[:50], verbose=0))
+    assert list(tmp_path.iterdir()) == []  # nothing cached unless asked
+
+
+def test_cache_returns_the_same_model_and_is_keyed_on_the_data(small_data, tmp_path, monkeypatch):
+    monkeypatch.setenv(post.CACHE_ENV_VAR, str(tmp_path))
+    x, t = small_data
+    trained, history = post.train_post_model(x, t, cache=True)
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".h5", ".json"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        loaded, cached_history = post.train_post_model(x, t, cache=True)
+    assert [str(w.message) for w in caught if w.category is UserWarning] == []
+    assert cached_history == history
+    assert np.array_equal(trained.predict(x[:50], verbose=0), loaded.predict(x[:50], verbose=0))
+    assert post.cache_path(x, t) != post.cache_path(x[:1000], t[:1000])
+    changed = t.copy()
+    changed[0] = (changed[0] + 1) % 10
+    assert post.cache_path(x, t) != post.cache_path(x, changed)
+
+
+@pytest.mark.parametrize("x, t, message", [
+    (np.zeros((4, 28, 28), np.uint8), np.zeros(4, int), r"float pixels in \[0, 1\]"),
+    (np.full((4, 28, 28), 255.0, np.float32), np.zeros(4, int), "normalize the uint8 images"),
+    (np.zeros((4, 784), np.float32), np.zeros(4, int), r"shape \(n, 28, 28\)"),
+    (np.zeros((4, 28, 28), np.float32), np.eye(10)[:4], "not one-hot rows"),
+    (np.zeros((4, 28, 28), np.float32), np.array([0, 1, 2, 10]), "digits 0-9"),
+])
+def test_bad_training_data_is_named(x, t, message):
+    with pytest.raises(ValueError, match=message):
+        post.train_post_model(x, t)

@@ -1,0 +1,131 @@
+"""helpers.plots: each figure draws what it promises and names bad input."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from helpers import plots  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("no_figures_left")
+rng = np.random.default_rng(0)
+IMAGES = rng.integers(0, 256, size=(15, 28, 28), dtype=np.uint8)
+LABELS = np.array([7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1])
+
+
+def one_hot_like(labels, confidence=0.91):
+    p = np.full((len(labels), 10), (1 - confidence) / 9)
+    p[np.arange(len(labels)), labels] = confidence
+    return p
+
+
+def bar_colours(ax):
+    return [to_hex(bar.get_facecolor()) for bar in ax.patches]
+
+
+def test_architecture_names_the_three_layers():
+    fig = plots.plot_architecture()
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    for expected in ("784 units", "100 units", "10 units", "Dense(100, relu)", "Dense(10, softmax)"):
+        assert expected in texts
+    assert "79,510" in fig.axes[0].get_title()
+
+
+def test_digit_has_a_colorbar_and_its_label():
+    fig = plots.plot_digit(IMAGES[0], 7)
+    assert len(fig.axes) == 2  # the image and its colorbar
+    assert fig.axes[0].get_title() == "label: 7"
+
+
+def test_caption_reads_pred_prob_true():
+    p = np.zeros(10)
+    p[7], p[1] = 0.97, 0.03
+    assert plots.caption(p, 7) == "7 97% (7)"
+    assert plots.caption(p, 2) == "7 97% (2)"
+
+
+def test_probabilities_colour_the_predicted_and_the_true_bar():
+    p = np.full(10, 0.02)
+    p[3] = 0.82
+    fig = plots.plot_probabilities(p, true_label=5)
+    colours = bar_colours(fig.axes[0])
+    assert colours[3] == to_hex("red") and colours[5] == to_hex("blue")
+    assert colours.count(to_hex(plots.GREY)) == 8
+
+
+def test_prediction_shows_image_and_bars_with_caption():
+    fig = plots.plot_prediction(IMAGES[0], one_hot_like([7])[0], 7)
+    image_ax, bars_ax = fig.axes
+    assert len(image_ax.images) == 1 and len(bars_ax.patches) == 10
+    assert image_ax.get_xlabel() == "7 91% (7)"
+
+
+def test_grid_captions_are_blue_when_right_and_red_when_wrong():
+    p = one_hot_like(LABELS)
+    p[[1, 4]] = one_hot_like([3, 3])  # two wrong predictions
+    fig = plots.plot_digit_grid(IMAGES, LABELS, p)
+    titles = [ax.title for ax in fig.axes]
+    assert [to_hex(t.get_color()) for t in titles].count(to_hex("red")) == 2
+    assert titles[1].get_text() == "3 91% (2)"
+    assert titles[0].get_text() == "7 91% (7)"
+
+
+def test_grid_without_predictions_shows_labels():
+    fig = plots.plot_digit_grid(IMAGES[:7], LABELS[:7], ncols=5)
+    assert [ax.get_title() for ax in fig.axes[:7]] == [str(x) for x in LABELS[:7]]
+    assert len(fig.axes) == 10  # two rows of five, three left empty
+
+
+def test_history_has_loss_and_accuracy_panels_with_validation():
+    history = {"loss": [0.3, 0.2], "accuracy": [0.9, 0.95],
+               "val_loss": [0.25, 0.22], "val_accuracy": [0.92, 0.93]}
+    fig = plots.plot_history(history)
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
+    assert all(len(ax.lines) == 2 for ax in fig.axes)
+
+
+def test_confusion_matrix_writes_every_count():
+    matrix = np.eye(10, dtype=int) * 980
+    matrix[4, 9] = 12
+    fig = plots.plot_confusion_matrix(matrix)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert len(texts) == 100 and "12" in texts and texts.count("980") == 10
+    assert fig.axes[0].get_xlabel() == "predicted digit"
+
+
+def test_most_confident_mistakes_come_first():
+    labels = np.array([0, 1, 2, 3])
+    p = one_hot_like([0, 5, 6, 3], confidence=0.6)
+    p[2] = one_hot_like([6], confidence=0.99)[0]
+    assert plots.most_confident_mistakes(labels, p, n=5).tolist() == [2, 1]
+
+
+def test_mistakes_gallery_needs_mistakes():
+    with pytest.raises(ValueError, match="no mistakes"):
+        plots.plot_mistakes(IMAGES[:3], LABELS[:3], one_hot_like(LABELS[:3]))
+
+
+def test_class_counts_label_every_bar():
+    fig = plots.plot_class_counts(np.array([0, 0, 1, 9]))
+    assert [t.get_text() for t in fig.axes[0].texts][:2] == ["2", "1"]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: plots.plot_prediction(IMAGES[0], np.full(9, 0.1)), "10 values per image"),
+    (lambda: plots.plot_prediction(np.zeros((27, 28)), np.full(10, 0.1)), r"28x28 MNIST image, got shape \(27, 28\)"),
+    (lambda: plots.plot_digit(IMAGES[0], 10), "digit from 0 to 9"),
+    (lambda: plots.plot_digit_grid(IMAGES, LABELS[:3]), "one digit per image"),
+    (lambda: plots.plot_digit_grid(IMAGES[:2], LABELS[:2], np.full((3, 10), 0.1)), "one row per image"),
+    (lambda: plots.plot_probabilities(np.full(10, 1.5)), "between 0 and 1"),
+    (lambda: plots.plot_history({"loss": [1.0]}), "'accuracy'"),
+    (lambda: plots.plot_confusion_matrix(np.zeros((9, 10), dtype=int)), "10x10"),
+    (lambda: plots.plot_architecture(shown=(8, 8)), "3 layers"),
+])
+def test_bad_input_raises_a_value_error_naming_the_problem(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+    assert plt.get_fignums() == []  # nothing half-drawn is left open
