@@ -1,4 +1,7 @@
-"""Activation functions with NumPy, as the lessons define them (ReLU in 01, softmax in 02)."""
+"""Activation functions with NumPy, as the lessons define them (ReLU in 01, softmax in 02).
+
+``tanh`` is here for the activation explorer widget of lesson 01 (``helpers.widgets``).
+"""
 
 import numpy as np
 
@@ -31,6 +34,16 @@ def sigmoid_derivative(x):
     """Derivative of the sigmoid, s(x) * (1 - s(x)): at most 0.25, near 0 for large |x|."""
     s = sigmoid(x)
     return s * (1.0 - s)
+
+
+def tanh(x):
+    """Hyperbolic tangent, element-wise: like a sigmoid stretched to (-1, 1) and centred at 0."""
+    return np.tanh(_as_float_array(x, "tanh"))
+
+
+def tanh_derivative(x):
+    """Derivative of tanh, 1 - tanh(x)**2: at most 1 (at x = 0), near 0 for large |x|."""
+    return 1.0 - tanh(x) ** 2
 
 
 def softmax_naive(z):
