@@ -95,7 +95,7 @@ def verify(arrays, origin):
                 f"MNIST's {key} has shape {shape} and dtype {dtype}.\n"
                 "Use an mnist.npz in the layout of keras.datasets.mnist."
             )
-        actual = hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+        actual = hashlib.sha256(np.ascontiguousarray(array)).hexdigest()  # == of tobytes()
         if actual != digest:
             raise MNISTError(
                 f"{key} in {origin} is not the canonical MNIST (sha256 {actual[:12]}…, "
