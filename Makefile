@@ -3,6 +3,7 @@
 #   make test     re-run every notebook and compare it with its stored outputs, plus the unit tests
 #   make outputs  re-execute every notebook in place (the only way stored outputs are made)
 #   make lock     re-pin requirements.lock and environment.yml after editing requirements.in
+#   make binder-check  build Binder's environment from binder/ alone (no Docker) and run lessons in it
 
 PYTHON ?= python3
 VENV := .venv
@@ -16,9 +17,12 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
 
-.PHONY: setup lab test unit notebooks outputs navigation lock clean
+.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check
 
-setup: $(STAMP)
+# JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+setup: $(STAMP) $(LAB_SETTINGS)
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +32,11 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-lab: $(STAMP)
+$(LAB_SETTINGS): binder/overrides.json $(STAMP)
+	@mkdir -p $(@D)
+	cp binder/overrides.json $@
+
+lab: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) notebooks/00_index.ipynb
 
 test: $(STAMP)
@@ -49,6 +57,9 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile --universal --python-version 3.11 --quiet \
 		--custom-compile-command "make lock" requirements.in -o requirements.lock
 	$(BIN)/python tools/environment_file.py
+
+binder-check: $(STAMP)
+	$(BIN)/python tools/binder_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

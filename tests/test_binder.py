@@ -1,0 +1,220 @@
+"""Binder: its environment is the course's, postBuild prepares the image, launch links are generated.
+
+The slow end-to-end check (a fresh environment built from binder/environment.yml alone, postBuild,
+notebooks executed in it) is `make binder-check`; these tests are the quick, static part.
+"""
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BINDER = ROOT / "binder"
+SETTINGS_PATH = "share/jupyter/lab/settings/overrides.json"
+EXPECTED_OVERRIDES = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+}
+
+
+def load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+binder_check = load_tool("binder_check")
+navigation = load_tool("navigation")
+
+
+# --- environment -----------------------------------------------------------------------------------
+
+def test_binder_environment_is_a_link_to_the_course_environment():
+    link = BINDER / "environment.yml"
+    assert link.is_symlink(), "binder/environment.yml must be a symlink to ../environment.yml"
+    assert os.readlink(link) == "../environment.yml"
+    assert link.resolve() == (ROOT / "environment.yml").resolve()
+    assert link.read_bytes() == (ROOT / "environment.yml").read_bytes()
+
+
+def test_environment_pins_python_311_and_installs_the_lock_through_pip():
+    text = (ROOT / "environment.yml").read_text(encoding="utf-8")
+    assert "python=3.11" in yaml.safe_load(text)["dependencies"]
+    assert binder_check.python_version(text) == "3.11"
+    requirements = binder_check.pip_requirements(text)
+    names = {binder_check.requirement_name(line) for line in requirements}
+    assert {"tensorflow-cpu", "tensorflow", "keras", "jupyterlab", "matplotlib"} <= names
+
+
+def test_pip_list_parsing_and_dropping():
+    text = ("dependencies:\n  - python=3.11\n  - pip\n  - pip:\n"
+            '      - "numpy==2.4.6 ; python_full_version < \'3.12\'"\n'
+            '      - "Matplotlib==3.11.2"\n      - "typing_extensions==4.16.0"\n')
+    requirements = binder_check.pip_requirements(text)
+    assert requirements == ["numpy==2.4.6 ; python_full_version < '3.12'", "Matplotlib==3.11.2",
+                            "typing_extensions==4.16.0"]
+    assert binder_check.drop_packages(requirements, ["matplotlib", "typing-extensions"]) == \
+        requirements[:1]
+    with pytest.raises(ValueError, match="not in the pip list: scipy"):
+        binder_check.drop_packages(requirements, ["scipy"])
+    with pytest.raises(ValueError, match="pin python"):
+        binder_check.python_version("dependencies:\n  - pip\n")
+
+
+# --- every import of the course is installed by environment.yml -------------------------------------
+
+def course_imports():
+    """{module: [files importing it]} for notebooks/*.ipynb and helpers/*.py."""
+    found = {}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                for module in binder_check.top_level_imports(cell.source):
+                    found.setdefault(module, []).append(path.name)
+    for path in sorted((ROOT / "helpers").glob("*.py")):
+        for module in binder_check.top_level_imports(path.read_text(encoding="utf-8")):
+            found.setdefault(module, []).append(f"helpers/{path.name}")
+    return found
+
+
+def test_environment_provides_every_module_the_course_imports():
+    imports = course_imports()
+    assert {"numpy", "matplotlib", "keras"} <= set(imports)  # the scan sees the lessons
+    requirements = binder_check.pip_requirements(
+        (BINDER / "environment.yml").read_text(encoding="utf-8"))
+    missing = binder_check.unprovided_modules(
+        imports, requirements, importlib.metadata.packages_distributions())
+    assert not missing, "binder/environment.yml lacks what these import: " + "; ".join(
+        f"{module} ({', '.join(sorted(set(imports[module])))})" for module in missing)
+
+
+def test_unprovided_modules_finds_a_dropped_package():
+    requirements = ['matplotlib==3.11.2', 'numpy==2.4.6', 'pillow==13.0.0',
+                    "tensorflow-cpu==2.21.0 ; sys_platform == 'never'"]
+    distributions = {"matplotlib": ["matplotlib"], "mpl_toolkits": ["matplotlib"],
+                     "numpy": ["numpy"], "PIL": ["pillow"], "tensorflow": ["tensorflow-cpu"]}
+    modules = {"os", "helpers", "numpy", "PIL", "matplotlib", "mpl_toolkits"}
+    assert binder_check.unprovided_modules(modules, requirements, distributions) == []
+    assert binder_check.unprovided_modules(modules, requirements[1:], distributions) == \
+        ["matplotlib", "mpl_toolkits"]
+    # a requirement whose marker does not hold here provides nothing; unknown modules are missing
+    assert binder_check.unprovided_modules({"tensorflow", "sklearn"}, requirements,
+                                           distributions) == ["sklearn", "tensorflow"]
+
+
+def test_top_level_imports_reads_notebook_cells():
+    source = ("%matplotlib inline\nimport numpy as np, os.path\nfrom tensorflow.keras import layers\n"
+              "from . import sibling\n!pip list\nimport matplotlib.pyplot as plt")
+    assert binder_check.top_level_imports(source) == {"numpy", "os", "tensorflow", "matplotlib"}
+
+
+# --- postBuild and JupyterLab settings --------------------------------------------------------------
+
+def test_postbuild_is_an_executable_strict_bash_script():
+    path = BINDER / "postBuild"
+    text = path.read_text(encoding="utf-8")
+    assert path.stat().st_mode & stat.S_IXUSR, "binder/postBuild must be executable"
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "\nset -euo pipefail\n" in text
+    assert "pip install --quiet --no-deps -e ." in text
+    assert "\npython -m helpers.data\n" in text
+    assert "binder/overrides.json" in text and SETTINGS_PATH in text
+    subprocess.run(["bash", "-n", str(path)], check=True)
+
+
+def test_overrides_turn_off_news_and_update_checks():
+    overrides = json.loads((BINDER / "overrides.json").read_text(encoding="utf-8"))
+    assert overrides == EXPECTED_OVERRIDES
+
+
+def lab_schema(plugin_id):
+    """The installed JupyterLab's settings schema for a plugin id 'package:plugin'."""
+    from jupyterlab.commands import get_app_dir
+
+    package, plugin = plugin_id.split(":")
+    path = Path(get_app_dir()) / "schemas" / package / f"{plugin}.json"
+    assert path.is_file(), f"JupyterLab has no settings schema {plugin_id} ({path})"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_override_ids_and_values_exist_in_the_installed_jupyterlab():
+    overrides = json.loads((BINDER / "overrides.json").read_text(encoding="utf-8"))
+    for plugin_id, values in overrides.items():
+        schema = lab_schema(plugin_id)
+        for key, value in values.items():
+            assert key in schema["properties"], f"{plugin_id} has no setting {key}"
+            jsonschema.validate(value, schema["properties"][key])
+    with pytest.raises(jsonschema.ValidationError):  # the check can fail: "false" is a string here
+        jsonschema.validate(False, lab_schema(plugin_id)["properties"]["fetchNews"])
+
+
+def test_make_lab_installs_the_same_overrides():
+    result = subprocess.run(["make", "--always-make", "--dry-run", "lab"], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    lines = [line for line in result.stdout.splitlines() if "binder/overrides.json" in line]
+    assert lines and f".venv/{SETTINGS_PATH}" in lines[0], result.stdout
+
+
+# --- launch links -----------------------------------------------------------------------------------
+
+BINDER_LINK = re.compile(r"https?://mybinder\.org/[^\s)\]\"'<>\\]*")
+BINDER_REPO = re.compile(r"mybinder\.org/v2/([a-z]+)/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
+GITHUB_REPO = re.compile(r"github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
+SKIP_DIRS = {".git", ".venv", "build", "__pycache__", ".pytest_cache", "artifacts",
+             ".ipynb_checkpoints"}
+
+
+def repo_text_files():
+    for path in ROOT.rglob("*"):
+        parts = set(path.relative_to(ROOT).parts)
+        if parts & SKIP_DIRS or any(p.endswith(".egg-info") for p in parts) or not path.is_file():
+            continue
+        if path.is_symlink() or path.stat().st_size > 5_000_000:
+            continue
+        try:
+            yield path, path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+
+
+def test_binder_links_are_built_from_the_repository_url():
+    repo = navigation.repository_url(ROOT)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({navigation.binder_url(repo)})" in readme
+    assert navigation.binder_url(repo).endswith("?urlpath=lab/tree/notebooks/00_index.ipynb")
+    allowed = {"https://mybinder.org/badge_logo.svg"}
+    allowed |= {navigation.binder_url(repo, p.name) for p in (ROOT / "notebooks").glob("*.ipynb")}
+    checked = 0
+    for path in [ROOT / "README.md", *sorted((ROOT / "notebooks").glob("*.ipynb"))]:
+        for link in BINDER_LINK.findall(path.read_text(encoding="utf-8")):
+            assert link in allowed, f"{path.name}: {link} is not generated from {repo}"
+            checked += 1
+    assert checked >= 2
+
+
+def test_no_other_address_for_the_course_repository():
+    repo = navigation.repository_url(ROOT)
+    owner, name = repo.removeprefix("https://github.com/").split("/")
+    bad = []
+    for path, text in repo_text_files():
+        for match in BINDER_REPO.finditer(text):  # concrete launch addresses (not templates)
+            if match.group(1, 2, 3) != ("gh", owner, name):
+                bad.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+        for match in GITHUB_REPO.finditer(text):
+            found_owner, found_name = match.group(1), match.group(2).removesuffix(".git")
+            looks_like_ours = found_owner == owner or found_name == name
+            if looks_like_ours and (found_owner, found_name) != (owner, name):
+                bad.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+    assert not bad, f"the course lives at {repo} ([project.urls] in pyproject.toml): " + "; ".join(bad)
