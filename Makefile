@@ -4,6 +4,7 @@
 #   make outputs  re-execute every notebook in place (the only way stored outputs are made)
 #   make lock     re-pin requirements.lock and environment.yml after editing requirements.in
 #   make binder-check  build Binder's environment from binder/ alone (no Docker) and run lessons in it
+#   make budget   time and memory of every notebook, training speed (BUDGET_FLAGS=--make-test: + make test)
 
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +18,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
 
-.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check
+.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget
 
 # JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -60,6 +61,9 @@ lock: $(STAMP)
 
 binder-check: $(STAMP)
 	$(BIN)/python tools/binder_check.py
+
+budget: $(STAMP)
+	$(BIN)/python tools/budget.py $(BUDGET_FLAGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
