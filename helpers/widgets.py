@@ -373,24 +373,62 @@ def preprocess_drawing(drawing, *, ink="auto", threshold=0.1):
 
     Raises ``EmptyDrawingError`` (a ``ValueError``) when there is no ink.
     """
+    return _preprocess_steps(drawing, ink, threshold)["input"]
+
+
+def _preprocess_steps(drawing, ink, threshold):
     amount = _ink(drawing, ink)
     mask = amount > threshold
     if not mask.any():
         raise EmptyDrawingError("The drawing is empty: there is no ink to read. Draw a digit first.")
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    box = amount[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    crop = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)
+    box = amount[crop[0]:crop[1], crop[2]:crop[3]]
     h, w = box.shape
     scale = 20 / max(h, w)
     size = (max(1, round(h * scale)), max(1, round(w * scale)))
     size = tuple(20 if side == max(h, w) else s for side, s in zip((h, w), size))
     small = np.clip(resize(box, *size), 0, 1)
-    mass = small.sum()
     centre = (np.array([np.arange(size[0]) @ small.sum(axis=1),
-                        np.arange(size[1]) @ small.sum(axis=0)]) / mass)
+                        np.arange(size[1]) @ small.sum(axis=0)]) / small.sum())
     top, left = (np.clip(np.round(13.5 - centre), 0, 28 - np.array(size))).astype(int)
     field = np.zeros((28, 28), dtype=np.float64)
     field[top:top + size[0], left:left + size[1]] = small
-    return (field / field.max()).astype(np.float32)
+    return {"ink": amount, "crop": crop, "scaled": small,
+            "input": (field / field.max()).astype(np.float32)}
+
+
+def plot_preprocessing(drawing, *, ink="auto"):
+    """Figure of ``preprocess_drawing``'s steps: drawing with its ink box, 20-pixel scaled, 28x28 input.
+
+    The last panel marks the centre of the field (13.5, 13.5) and the centre of mass of the ink.
+    Returns the figure (the caller shows it, then it is closed by ``plt.show()``).
+    """
+    steps = _preprocess_steps(drawing, ink, 0.1)
+    top, bottom, left, right = steps["crop"]
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
+    axes[0].imshow(steps["ink"], cmap=plt.cm.binary, vmin=0, vmax=1)
+    axes[0].add_patch(plt.Rectangle((left - 0.5, top - 0.5), right - left, bottom - top,
+                                    fill=False, edgecolor=plots.RED, linewidth=1.5))
+    axes[0].set_title(f"1. drawing {steps['ink'].shape[1]}x{steps['ink'].shape[0]}, ink box")
+    axes[1].imshow(steps["scaled"], cmap=plt.cm.binary, vmin=0, vmax=1)
+    height, width = steps["scaled"].shape
+    axes[1].set_title(f"2. box scaled to {width}x{height}")
+    image = steps["input"]
+    axes[2].imshow(image, cmap=plt.cm.binary, vmin=0, vmax=1)
+    rows, cols = np.indices(image.shape)
+    mass = image.sum()
+    axes[2].plot((cols * image).sum() / mass, (rows * image).sum() / mass, "x", color=plots.RED,
+                 markersize=10, label="centre of mass")
+    axes[2].axhline(13.5, color=plots.BLUE, linewidth=0.8)
+    axes[2].axvline(13.5, color=plots.BLUE, linewidth=0.8, label="centre of the field")
+    axes[2].legend(loc="lower center", bbox_to_anchor=(0.5, -0.3), fontsize=8, ncol=2)
+    axes[2].set_title("3. 28x28 input, centred by mass")
+    for ax in axes:
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+    fig.tight_layout()
+    return fig
 
 
 def draw_line(image, start, end, width):

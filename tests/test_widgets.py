@@ -356,3 +356,17 @@ def test_no_figure_leak_in_any_widget(mnist_like):
         for i in range(1, 10):
             move(explorer, i)
         assert len(plt.get_fignums()) == before, repr(explorer)
+
+
+def test_plot_preprocessing_shows_the_three_steps():
+    fig = widgets.plot_preprocessing(stroke_image(DASH))
+    try:
+        titles = [ax.get_title() for ax in fig.axes]
+        assert titles[0].startswith("1. drawing 280x280")
+        assert titles[1] == "2. box scaled to 20x3" or titles[1] == "2. box scaled to 20x4"
+        assert np.array_equal(fig.axes[2].images[0].get_array(),
+                              widgets.preprocess_drawing(stroke_image(DASH)))
+    finally:
+        plt.close(fig)
+    with pytest.raises(widgets.EmptyDrawingError):
+        widgets.plot_preprocessing(np.zeros((50, 50)))
