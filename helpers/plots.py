@@ -194,10 +194,14 @@ def plot_prediction(image, probabilities, true_label=None):
     return fig
 
 
+MAX_EPOCH_TICKS = 15
+
+
 def plot_history(history):
     """Loss and accuracy per epoch from ``model.fit(...).history`` (or the History itself).
 
     Two panels side by side; validation curves are drawn dashed when the history has them.
+    Every epoch gets a tick up to ``MAX_EPOCH_TICKS`` epochs; longer runs get a few whole epochs.
     """
     history = getattr(history, "history", history)
     if not isinstance(history, dict) or "loss" not in history or "accuracy" not in history:
@@ -214,7 +218,10 @@ def plot_history(history):
         ax.set_title(metric)
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
-        ax.set_xticks(epochs)
+        if len(epochs) <= MAX_EPOCH_TICKS:
+            ax.set_xticks(epochs)
+        else:  # one tick per epoch would overlap: let matplotlib pick a few whole epochs
+            ax.xaxis.set_major_locator(plt.MaxNLocator(nbins=MAX_EPOCH_TICKS, integer=True))
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()
