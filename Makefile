@@ -5,6 +5,7 @@
 #   make lock     re-pin requirements.lock and environment.yml after editing requirements.in
 #   make binder-check  build Binder's environment from binder/ alone (no Docker) and run lessons in it
 #   make budget   time and memory of every notebook, training speed (BUDGET_FLAGS=--make-test: + make test)
+#   make browser-test  run every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
 
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +19,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
 
-.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget
+.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test
 
 # JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -64,6 +65,10 @@ binder-check: $(STAMP)
 
 budget: $(STAMP)
 	$(BIN)/python tools/budget.py $(BUDGET_FLAGS)
+
+# Installs Debian's chromium with apt-get when /usr/bin/chromium is missing (as root).
+browser-test: $(STAMP) $(LAB_SETTINGS)
+	$(BIN)/python tools/browser_test.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
