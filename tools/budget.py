@@ -345,16 +345,21 @@ def main(argv=None):
             print(f"- oneDNN: post script fit {post:.1f} s with TF_ENABLE_ONEDNN_OPTS=0 (the course), "
                   f"{on:.1f} s with =1: off costs {100 * (post / on - 1):+.0f} %")
 
-    make_test_seconds = None
+    make_test_seconds, make_test_failed = None, False
     if args.make_test:
         print("\nTiming `make test` ...", flush=True)
         start = time.perf_counter()
-        subprocess.run(["make", "test"], cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+        result = subprocess.run(["make", "test"], cwd=ROOT, check=False, capture_output=True,
+                                text=True)
         make_test_seconds = time.perf_counter() - start
-        print(f"`make test`: {make_test_seconds:.0f} s (goal <= {GOALS['make_test_seconds']} s)")
+        make_test_failed = result.returncode != 0
+        print(f"`make test`: {make_test_seconds:.0f} s (goal <= {GOALS['make_test_seconds']} s)"
+              + (f", FAILED:\n{result.stdout[-3000:]}" if make_test_failed else ""))
 
     print(f"\nMeasured {machine_line()}")
     missed, notes = check_goals(rows, ratio, make_test_seconds)
+    if make_test_failed:
+        missed.append("`make test` failed")
     for note in notes:
         print(f"note: {note}")
     if missed:
