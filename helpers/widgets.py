@@ -12,7 +12,8 @@ output are attributes of the returned container (for example ``explorer.function
 ``explorer.output`` in ``activation_explorer()``), listed in each function's docstring.
 
 The text a notebook stores for a widget (its ``text/plain`` form, which nbval compares) is a short,
-deterministic summary such as ``activation_explorer: relu on [-5.0, 5.0]``.
+deterministic summary such as ``activation_explorer: relu on [-5.0, 5.0]``: it names the
+controls' values and never a trained result, which another CPU could change.
 
 ``preprocess_drawing()`` turns a drawing into a 28x28 MNIST-like input with NumPy only; the
 ``digit_canvas()`` widget of lesson 09 uses it.
@@ -298,8 +299,8 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
     mistakes_only.observe(toggle, names="value")
     update()
     box = LessonWidget("prediction_explorer", [widgets.HBox([index, mistakes_only]), output, caption],
-                       lambda: f"test image {shown_index()} of {len(x_test):,}, "
-                               f"{len(mistakes):,} mistakes")
+                       lambda: f"test image {shown_index()} of {len(x_test):,}"
+                               + (", mistakes only" if mistakes_only.value else ""))
     box.index, box.mistakes_only, box.output, box.caption = index, mistakes_only, output, caption
     box.shown_index = shown_index
     return box

@@ -178,7 +178,7 @@ def test_prediction_explorer_steps_through_mistakes(mnist_like):
     assert explorer.shown_index() == 5
     assert f"test image 5: <b>{plots.caption(predictions[5], int(t_test[5]))}</b>" \
         in explorer.caption.value
-    assert repr(explorer) == "prediction_explorer: test image 5 of 10, 2 mistakes"
+    assert repr(explorer) == "prediction_explorer: test image 5 of 10, mistakes only"
 
 
 def test_prediction_explorer_checks_predictions(mnist_like):
