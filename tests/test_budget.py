@@ -64,6 +64,24 @@ def test_goal_limits_are_inclusive_and_optional_checks_are_skipped():
     assert budget.check_goals(rows)[0] == []  # no speed / make test measured: nothing to miss
 
 
+def test_speed_summary_medians_and_ratios():
+    results = {
+        "course": [{"seconds": 11.0, "cpu": 20.0}, {"seconds": 30.0, "cpu": 21.0},
+                   {"seconds": 12.0, "cpu": 22.0}],
+        "post": [{"seconds": 10.0, "cpu": 19.0}, {"seconds": 20.0, "cpu": 20.0},
+                 {"seconds": 10.0, "cpu": 18.0}],
+    }
+    summary = budget.speed_summary(results)
+    assert summary["median"]["course"] == {"seconds": 12.0, "cpu": 21.0}
+    assert summary["median"]["post"] == {"seconds": 10.0, "cpu": 19.0}
+    assert summary["ratio"] == pytest.approx(1.2)  # the goal's number: ratio of the medians
+    assert summary["paired_ratio"] == pytest.approx(1.2)  # median of 1.1, 1.5, 1.2
+    assert summary["cpu_ratio"] == pytest.approx(21 / 19)
+    missed, _ = budget.check_goals([], speed_ratio=summary["ratio"])
+    assert missed == ["the course's training path takes 1.20x the post script's fit time "
+                      "(goal <= 1.10x)"]
+
+
 def test_fit_cell_seconds_from_nbclient_timing():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("model.fit( in prose is not a cell to time"),

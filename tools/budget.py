@@ -83,12 +83,12 @@ model = Sequential([
 
 model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
 
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 model.fit(x_train, t_train_categorical, epochs=10, batch_size=100, verbose=0)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 
 test_loss, test_acc = model.evaluate(x_test, t_test_categorical, verbose=0)
-print(json.dumps({"seconds": seconds, "test_acc": float(test_acc)}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "test_acc": float(test_acc)}))
 """
 
 # The course's training path, as lessons call it. Prints the seconds of the call.
@@ -99,10 +99,10 @@ from helpers.model import train_post_model
 
 (x_train, t_train), _ = load_mnist()
 x_train = normalize(x_train)
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 model, history = train_post_model(x_train, t_train, cache=False)
-seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "accuracy": history["accuracy"][-1]}))
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+print(json.dumps({"seconds": seconds, "cpu": cpu, "accuracy": history["accuracy"][-1]}))
 """
 
 
@@ -275,15 +275,34 @@ def speed_runs(repeats, onednn):
     runs = {"course": (COURSE_SCRIPT, None), "post": (POST_SCRIPT, None)}
     if onednn:
         runs["post_onednn"] = (POST_SCRIPT, {"TF_ENABLE_ONEDNN_OPTS": "1"})
-    seconds = {name: [] for name in runs}
+    results = {name: [] for name in runs}
     names = list(runs)
     for repeat in range(repeats):
         order = names[repeat % len(names):] + names[:repeat % len(names)]  # rotate: load drift evens out
         for name in order:
             code, extra = runs[name]
-            seconds[name].append(time_script(code, extra)["seconds"])
-            print(f"  run {repeat + 1}/{repeats} {name}: {seconds[name][-1]:.1f} s", flush=True)
-    return seconds
+            results[name].append(time_script(code, extra))
+            print(f"  run {repeat + 1}/{repeats} {name}: {results[name][-1]['seconds']:.1f} s "
+                  f"(CPU {results[name][-1]['cpu']:.1f} s)", flush=True)
+    return results
+
+
+def speed_summary(results):
+    """Medians of wall and CPU seconds per kind of run, the goal's ratio and two robustness checks.
+
+    ``ratio`` is median(course wall) / median(post wall), the goal. ``paired_ratio`` is the median of
+    the per-repeat ratios (each pair ran back to back, so slow drifts of the machine's load cancel)
+    and ``cpu_ratio`` the ratio of median CPU seconds (less sensitive to other processes).
+    """
+    median = {name: {key: statistics.median(run[key] for run in runs) for key in ("seconds", "cpu")}
+              for name, runs in results.items()}
+    course, post = results["course"], results["post"]
+    return {
+        "median": median,
+        "ratio": median["course"]["seconds"] / median["post"]["seconds"],
+        "paired_ratio": statistics.median(c["seconds"] / p["seconds"] for c, p in zip(course, post)),
+        "cpu_ratio": median["course"]["cpu"] / median["post"]["cpu"],
+    }
 
 
 def machine_line():
@@ -300,7 +319,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to measure (default: every notebook in notebooks/)")
-    parser.add_argument("--repeats", type=int, default=3, help="timing runs of each script (>= 3)")
+    parser.add_argument("--repeats", type=int, default=5, help="timing runs of each script (>= 3)")
     parser.add_argument("--no-speed", action="store_true", help="skip the training speed check")
     parser.add_argument("--no-onednn", action="store_true", help="skip the oneDNN on/off timing")
     parser.add_argument("--make-test", action="store_true", help="also time `make test`")
@@ -334,16 +353,26 @@ def main(argv=None):
     ratio = None
     if not args.no_speed:
         print(f"\nTraining speed, median of {args.repeats} runs each, fresh process per run:", flush=True)
-        seconds = speed_runs(args.repeats, onednn=not args.no_onednn)
-        course, post = statistics.median(seconds["course"]), statistics.median(seconds["post"])
-        ratio = course / post
-        print(f"- course path, train_post_model(x, t, cache=False): {course:.1f} s")
-        print(f"- the post's script, model.fit only:                {post:.1f} s")
-        print(f"- ratio: {ratio:.2f} (goal <= {GOALS['speed_ratio']:.2f})")
-        if "post_onednn" in seconds:
-            on = statistics.median(seconds["post_onednn"])
+        summary = speed_summary(speed_runs(args.repeats, onednn=not args.no_onednn))
+        median, ratio = summary["median"], summary["ratio"]
+        course, post = median["course"]["seconds"], median["post"]["seconds"]
+        print(f"- course path, train_post_model(x, t, cache=False): {course:.1f} s "
+              f"(CPU {median['course']['cpu']:.1f} s)")
+        print(f"- the post's script, model.fit only:                {post:.1f} s "
+              f"(CPU {median['post']['cpu']:.1f} s)")
+        print(f"- ratio of the medians: {ratio:.2f} (goal <= {GOALS['speed_ratio']:.2f}); "
+              f"median of the back-to-back ratios {summary['paired_ratio']:.2f}, "
+              f"of CPU seconds {summary['cpu_ratio']:.2f}")
+        for row in rows:
+            if row["fit_seconds"] is not None:
+                print(f"- {row['notebook']}'s first `.fit(` cell (in a kernel, verbose=2): "
+                      f"{row['fit_seconds']:.1f} s = {row['fit_seconds'] / post:.2f}x the script's fit "
+                      "(not a goal: measured earlier in this run)")
+        if "post_onednn" in median:
+            on = median["post_onednn"]["seconds"]
             print(f"- oneDNN: post script fit {post:.1f} s with TF_ENABLE_ONEDNN_OPTS=0 (the course), "
-                  f"{on:.1f} s with =1: off costs {100 * (post / on - 1):+.0f} %")
+                  f"{on:.1f} s with =1: off costs {100 * (post / on - 1):+.0f} % "
+                  f"(CPU {median['post']['cpu']:.1f} s vs {median['post_onednn']['cpu']:.1f} s)")
 
     make_test_seconds, make_test_failed = None, False
     if args.make_test:
