@@ -234,6 +234,8 @@ def run_notebook(context, base_url, token, path):
                 if (img) img.closest('.jp-Cell').scrollIntoView({block: 'start'}); }""")
             time.sleep(0.3)
         screenshot(page, name)
+        if page.locator(".jp-OutputArea-output canvas").count():
+            check_clear_button(page, name)
         log(f"{name}: {len(state['counts'])} code cells ran, no error, "
             f"{sum(images for _, images, _ in cells)} stored figures rendered")
         return time.monotonic() - start
@@ -326,6 +328,21 @@ def exercise_widgets(page, name):
     log(f"{name}: {what} changed the widget's image")
     target.evaluate("e => e.closest('.jp-Cell').scrollIntoView({block: 'start'})")
     time.sleep(0.5)  # let the new image decode before the screenshot
+
+
+def check_clear_button(page, name):
+    """On the drawing canvas, the Clear button must empty the prediction (after the screenshot)."""
+    page.get_by_role("button", name="Clear").first.click()
+    try:
+        page.wait_for_function(
+            """() => Array.from(document.querySelectorAll(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .widget-output'))
+                .some(e => e.textContent.includes('The drawing is empty'))""",
+            timeout=WIDGET_TIMEOUT * 1000)
+    except Exception as error:
+        raise Failure(f"{name}: the canvas's Clear button did not empty the prediction "
+                      f"within {WIDGET_TIMEOUT} s") from error
+    log(f"{name}: the Clear button emptied the canvas's prediction")
 
 
 def screenshot(page, name):
