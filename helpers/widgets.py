@@ -90,7 +90,7 @@ def activation_explorer(function="relu", x_range=(-5.0, 5.0)):
     chooser = widgets.Dropdown(options=list(ACTIVATIONS), value=function, description="function")
     span = widgets.FloatRangeSlider(value=(low, high), min=-10.0, max=10.0, step=0.5,
                                     description="x range", readout_format=".1f",
-                                    continuous_update=False)
+                                    continuous_update=False, layout=widgets.Layout(width="420px"))
     output = widgets.Output()
     info = widgets.HTML()
 
@@ -203,7 +203,8 @@ def mnist_browser(x_train, t_train, x_test, t_test):
               "test": _check_split(x_test, t_test, "test")}
     split = widgets.ToggleButtons(options=["train", "test"], value="train", description="set")
     index = widgets.IntSlider(value=0, min=0, max=len(splits["train"][0]) - 1,
-                              description="index", continuous_update=False)
+                              description="index", continuous_update=False,
+                              layout=widgets.Layout(width="600px"))
     view = widgets.ToggleButtons(options=["raw", "normalized"], value="raw", description="pixels")
     output = widgets.Output()
     info = widgets.HTML()
@@ -271,7 +272,7 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
     predictions = plots._probabilities(_predictions(model_or_predictions, x_test), "predictions")
     mistakes = np.flatnonzero(predictions.argmax(axis=1) != t_test)
     index = widgets.IntSlider(value=0, min=0, max=len(x_test) - 1, description="image",
-                              continuous_update=False)
+                              continuous_update=False, layout=widgets.Layout(width="500px"))
     mistakes_only = widgets.Checkbox(value=False, description=f"mistakes only ({len(mistakes):,})",
                                      disabled=len(mistakes) == 0, indent=False)
     output = widgets.Output()
