@@ -15,8 +15,9 @@ The text a notebook stores for a widget (its ``text/plain`` form, which nbval co
 deterministic summary such as ``activation_explorer: relu on [-5.0, 5.0]``: it names the
 controls' values and never a trained result, which another CPU could change.
 
-``preprocess_drawing()`` turns a drawing into a 28x28 MNIST-like input with NumPy only; the
-``digit_canvas()`` widget of lesson 09 uses it.
+``preprocess_drawing()`` turns a drawing into a 28x28 MNIST-like input with NumPy only (``draw_line``
+draws strokes into an array, ``plot_preprocessing`` shows the steps); the ``digit_canvas()`` widget
+of lesson 09 uses it.
 """
 
 from __future__ import annotations
