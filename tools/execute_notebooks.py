@@ -9,6 +9,8 @@ sorted keys, Hangul as is, no execution timestamps, so re-running an unchanged n
 """
 
 import argparse
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -31,13 +33,32 @@ def normalize(nb):
 
 
 def _renumber_widget_models(nb):
-    """Replace the random ids of saved widget models by ids numbered in order of appearance."""
+    """Replace the random ids of saved widget models by ids numbered in a fixed order.
+
+    The order is a walk that does not depend on the ids themselves: the widgets displayed in the
+    outputs, cell by cell, then, depth first, the models each one refers to (``IPY_MODEL_<id>``
+    in its state, read with sorted keys); models that nothing refers to come last, by content.
+    """
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     if not state:
         return nb
+    order = []
+
+    def visit(model_id):
+        if model_id in state and model_id not in order:
+            order.append(model_id)
+            for ref in re.findall(r"IPY_MODEL_([0-9a-f]{32})", json.dumps(state[model_id], sort_keys=True)):
+                visit(ref)
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view:
+                visit(view["model_id"])
+    for model_id in sorted(set(state) - set(order), key=lambda i: json.dumps(state[i], sort_keys=True)):
+        visit(model_id)
     text = nbformat.writes(nb)
-    ids = sorted(state, key=text.index)
-    for number, model_id in enumerate(ids, start=1):
+    for number, model_id in enumerate(order, start=1):
         text = text.replace(model_id, f"{number:032x}")
     return nbformat.reads(text, as_version=4)
 

@@ -1,0 +1,49 @@
+"""tools/: notebook normalization and the environment file."""
+
+import sys
+import uuid
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import environment_file  # noqa: E402
+import execute_notebooks  # noqa: E402
+
+VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def widget_notebook(ids):
+    """A notebook showing one VBox (ids[0]) holding a slider (ids[1]) with a layout (ids[2])."""
+    box, slider, layout = ids
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("box", id="cell-1")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={
+        "text/plain": "VBox()", VIEW: {"model_id": box, "version_major": 2, "version_minor": 0}})]
+    cell.execution_count = 1
+    cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+    nb.cells = [cell]
+    nb.metadata["widgets"] = {execute_notebooks.WIDGET_STATE: {"version_major": 2, "version_minor": 0, "state": {
+        layout: {"model_name": "LayoutModel", "state": {}},
+        slider: {"model_name": "IntSliderModel", "state": {"layout": f"IPY_MODEL_{layout}"}},
+        box: {"model_name": "VBoxModel", "state": {"children": [f"IPY_MODEL_{slider}"]}},
+    }}}
+    return nb
+
+
+def test_normalize_gives_the_same_text_whatever_the_random_widget_ids():
+    texts = {nbformat.writes(execute_notebooks.normalize(widget_notebook(
+        [uuid.uuid4().hex for _ in range(3)]))) for _ in range(5)}
+    assert len(texts) == 1
+    text = texts.pop()
+    assert f'"model_id": "{1:032x}"' in text and f"IPY_MODEL_{3:032x}" in text
+    assert "iopub.status.busy" not in text
+
+
+def test_environment_file_lists_every_pin_quoted():
+    lock = "# header\nabc==1.0\n    # via x\ntensorflow-cpu==2.21.0 ; sys_platform == 'win32'\n"
+    requirements = environment_file.pinned_requirements(lock)
+    assert requirements == ["abc==1.0", "tensorflow-cpu==2.21.0 ; sys_platform == 'win32'"]
+    assert environment_file.environment_yaml(requirements).endswith(
+        "      - \"abc==1.0\"\n      - \"tensorflow-cpu==2.21.0 ; sys_platform == 'win32'\"\n")
