@@ -125,3 +125,12 @@ def test_ci_runs_the_readmes_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in readme and "make lab" in readme
     assert re.search(r"^make test$", ci, re.M)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_markdown_has_no_accidental_strikethrough(path):
+    # JupyterLab renders ~text~ as strikethrough: "0~9 ... 0~1" in one paragraph crosses text out.
+    for cell in read(path).cells:
+        if cell.cell_type == "markdown":
+            prose = re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", "", cell.source, flags=re.S)
+            assert "~" not in prose, f"{path.name}: write ranges with an en dash (0–9): {prose[:80]!r}"
