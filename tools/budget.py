@@ -46,13 +46,15 @@ GOALS = {
     "peak_rss_mb": 1200,          # every notebook (Binder gives 2 GB for the whole session)
     "peak_rss_mb_stretch": 1000,  # reported, not enforced
     "notebook_seconds": 60,       # every notebook, Run All on a 2-core machine
-    "speed_ratio": 1.10,          # course training path / the post's script, fit time
+    "speed_ratio": 1.10,          # course training path / the post's script: build, compile, fit
     "make_test_seconds": 120,     # only with --make-test
 }
 
 # The post's full training code ("학습 코드 전문", as in notebooks/08_full_code.ipynb), run as a plain
 # script: Keras 3's keras.Input instead of Flatten(input_shape=...), float32 normalization, quiet fit,
-# MNIST from MNIST_NPZ when set. Prints the seconds of model.fit alone.
+# MNIST from MNIST_NPZ when set. Prints the seconds from building the model to the end of fit:
+# the same steps as helpers.model.train_post_model, so TensorFlow's one-time start-up (its first
+# operations run while the model is built) falls inside both timings instead of only the course's.
 POST_SCRIPT = r"""
 import json, os, time
 import numpy as np
@@ -74,6 +76,7 @@ x_test = x_test.astype("float32") / 255.
 t_train_categorical = to_categorical(t_train, 10)
 t_test_categorical = to_categorical(t_test, 10)
 
+start, cpu = time.perf_counter(), time.process_time()
 model = Sequential([
     Input(shape=(28, 28)),
     Flatten(),
@@ -82,8 +85,6 @@ model = Sequential([
 ])
 
 model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])
-
-start, cpu = time.perf_counter(), time.process_time()
 model.fit(x_train, t_train_categorical, epochs=10, batch_size=100, verbose=0)
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 
@@ -358,7 +359,7 @@ def main(argv=None):
         course, post = median["course"]["seconds"], median["post"]["seconds"]
         print(f"- course path, train_post_model(x, t, cache=False): {course:.1f} s "
               f"(CPU {median['course']['cpu']:.1f} s)")
-        print(f"- the post's script, model.fit only:                {post:.1f} s "
+        print(f"- the post's script, build + compile + fit:       {post:.1f} s "
               f"(CPU {median['post']['cpu']:.1f} s)")
         print(f"- ratio of the medians: {ratio:.2f} (goal <= {GOALS['speed_ratio']:.2f}); "
               f"median of the back-to-back ratios {summary['paired_ratio']:.2f}, "
@@ -366,11 +367,11 @@ def main(argv=None):
         for row in rows:
             if row["fit_seconds"] is not None:
                 print(f"- {row['notebook']}'s first `.fit(` cell (in a kernel, verbose=2): "
-                      f"{row['fit_seconds']:.1f} s = {row['fit_seconds'] / post:.2f}x the script's fit "
-                      "(not a goal: measured earlier in this run)")
+                      f"{row['fit_seconds']:.1f} s, fit alone (not a goal: measured earlier in "
+                      "this run; on this machine timings drift by 10-15 % from minute to minute)")
         if "post_onednn" in median:
             on = median["post_onednn"]["seconds"]
-            print(f"- oneDNN: post script fit {post:.1f} s with TF_ENABLE_ONEDNN_OPTS=0 (the course), "
+            print(f"- oneDNN: post script {post:.1f} s with TF_ENABLE_ONEDNN_OPTS=0 (the course), "
                   f"{on:.1f} s with =1: off costs {100 * (post / on - 1):+.0f} % "
                   f"(CPU {median['post']['cpu']:.1f} s vs {median['post_onednn']['cpu']:.1f} s)")
 
