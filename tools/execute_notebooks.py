@@ -2,8 +2,10 @@
 
 Each notebook runs top to bottom in a fresh kernel started in notebooks/ (as JupyterLab does), with
 the environment of this process (so MNIST_NPZ is honoured). Then it is written back normalized:
-sorted keys, Hangul as is, no execution timestamps, so re-running an unchanged notebook leaves
-`git diff` empty.
+sorted keys, Hangul as is, no execution timestamps. Where a new output differs from the stored one
+only in what tests/nbval_sanitize.cfg masks (Keras step timings, the kernel's temporary file
+names, ...), the stored text is kept: both are real outputs of this code, and re-running an
+unchanged notebook leaves `git diff` empty.
 
     python tools/execute_notebooks.py notebooks/*.ipynb
 """
@@ -20,6 +22,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 KERNEL = "python3"
+SANITIZE = Path(__file__).resolve().parent.parent / "tests" / "nbval_sanitize.cfg"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
@@ -63,6 +66,43 @@ def _renumber_widget_models(nb):
     return nbformat.reads(text, as_version=4)
 
 
+def sanitize_rules(path=SANITIZE):
+    """The (pattern, replacement) pairs of an nbval sanitize file: `regex:` lines, then `replace:`."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [(re.compile(line.removeprefix("regex:").strip()), nxt.removeprefix("replace:").strip())
+            for line, nxt in zip(lines, lines[1:])
+            if line.startswith("regex:") and nxt.startswith("replace:")]
+
+
+def _sanitized(text, rules):
+    for pattern, replacement in rules:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def keep_equivalent_outputs(new, old, rules):
+    """Keep ``old``'s text wherever ``new``'s output differs from it only in what ``rules`` mask.
+
+    Cells are matched by id and source; outputs by position and type. Returns ``new``.
+    """
+    stored = {cell.get("id"): cell for cell in old.cells if cell.cell_type == "code"}
+    for cell in new.cells:
+        before = stored.get(cell.get("id"))
+        if cell.cell_type != "code" or before is None or before.source != cell.source:
+            continue
+        for output, previous in zip(cell.outputs, before.get("outputs", [])):
+            if output.output_type != previous.output_type or output.get("name") != previous.get("name"):
+                continue
+            if "text" in output and _sanitized(output.text, rules) == _sanitized(previous.get("text", ""), rules):
+                output.text = previous.text
+            data, previous_data = output.get("data", {}), previous.get("data", {})
+            for mime in ("text/plain", "text/html"):
+                if mime in data and mime in previous_data and \
+                        _sanitized(data[mime], rules) == _sanitized(previous_data[mime], rules):
+                    data[mime] = previous_data[mime]
+    return new
+
+
 def execute(path, timeout=600):
     """Execute the notebook at ``path`` in place; return the seconds it took."""
     nb = nbformat.read(path, as_version=4)
@@ -70,7 +110,8 @@ def execute(path, timeout=600):
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
-    nbformat.write(normalize(nb), path)
+    stored = nbformat.read(path, as_version=4)
+    nbformat.write(keep_equivalent_outputs(normalize(nb), stored, sanitize_rules()), path)
     return time.perf_counter() - start
 
 
