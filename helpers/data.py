@@ -100,8 +100,9 @@ def verify(arrays, origin):
             raise MNISTError(
                 f"{key} in {origin} is not the canonical MNIST (sha256 {actual[:12]}…, "
                 f"expected {digest[:12]}…): the file is corrupted or holds different data.\n"
-                f"Replace it: delete it and run `{DOWNLOAD_COMMAND}` for a fresh download, "
-                f"or point {ENV_VAR} at a good copy of mnist.npz."
+                + (f"Point {ENV_VAR} at a good copy of mnist.npz, or unset it to let Keras "
+                   "download MNIST." if origin.startswith(f"{ENV_VAR}=") else
+                   f"Delete that file and run `{DOWNLOAD_COMMAND}` for a fresh download.")
             )
 
 

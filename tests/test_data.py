@@ -127,7 +127,14 @@ def test_digest_mismatch_names_the_array_and_the_fix(monkeypatch, tmp_path, arra
     with pytest.raises(MNISTError, match="x_test .* is not the canonical MNIST") as error:
         data.load_mnist()
     message = str(error.value)
-    assert str(path) in message and "python -m helpers.data" in message
+    assert str(path) in message and "Point MNIST_NPZ at a good copy" in message
+
+
+def test_digest_mismatch_in_keras_cache_says_to_download_again(arrays):
+    arrays["y_train"] = arrays["y_train"][::-1].copy()
+    with pytest.raises(MNISTError, match="y_train .* not the canonical") as error:
+        data.verify(arrays, "Keras' cached copy /home/student/.keras/datasets/mnist.npz")
+    assert "Delete that file and run `python -m helpers.data`" in str(error.value)
 
 
 # --- the command line ---------------------------------------------------------------------------
