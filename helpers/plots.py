@@ -43,6 +43,13 @@ def _probabilities(probabilities, name="probabilities"):
     return probabilities
 
 
+def _probability_row(probabilities):
+    probabilities = _probabilities(probabilities)
+    if probabilities.ndim != 1:
+        raise ValueError(f"probabilities must be one row of 10 values, got shape {probabilities.shape}.")
+    return probabilities
+
+
 def _label(label, name="label"):
     if label is None:
         return None
@@ -157,9 +164,7 @@ def caption(probabilities, true_label):
 
 def plot_probabilities(probabilities, true_label=None, *, ax=None):
     """Bar chart of the 10 softmax outputs: grey bars, predicted bar red, true bar blue."""
-    probabilities = _probabilities(probabilities)
-    if probabilities.ndim != 1:
-        raise ValueError(f"probabilities must be one row of 10 values, got shape {probabilities.shape}.")
+    probabilities = _probability_row(probabilities)
     true_label = _label(true_label, "true_label")
     fig, ax = (plt.subplots(figsize=(4, 3)) if ax is None else (ax.figure, ax))
     bars = ax.bar(range(NUM_CLASSES), probabilities, color=GREY)
@@ -178,9 +183,7 @@ def plot_probabilities(probabilities, true_label=None, *, ax=None):
 def plot_prediction(image, probabilities, true_label=None):
     """The post's figure: the image beside the bar chart of its 10 predicted probabilities."""
     image = _image(image)
-    probabilities = _probabilities(probabilities)
-    if probabilities.ndim != 1:
-        raise ValueError(f"probabilities must be one row of 10 values, got shape {probabilities.shape}.")
+    probabilities = _probability_row(probabilities)
     true_label = _label(true_label, "true_label")
     fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3))
     left.imshow(image, cmap=plt.cm.binary)

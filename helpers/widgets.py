@@ -29,7 +29,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import activations, plots
+from helpers import activations, data, plots
 
 DPI = 80
 NUM_CLASSES = 10
@@ -54,8 +54,8 @@ def _png_output(fig, text):
         fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     finally:
         plt.close(fig)
-    data = {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": text}
-    return {"output_type": "display_data", "data": data, "metadata": {}}
+    bundle = {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": text}
+    return {"output_type": "display_data", "data": bundle, "metadata": {}}
 
 
 def _show(output, fig, text):
@@ -214,7 +214,7 @@ def mnist_browser(x_train, t_train, x_test, t_test):
         images, labels = splits[split.value]
         image = images[index.value]
         if view.value == "normalized":
-            image = image.astype(np.float32) / 255  # what helpers.data.normalize does
+            image = data.normalize(image)
         return image, int(labels[index.value])
 
     def update(_=None):
