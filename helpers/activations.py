@@ -1,6 +1,7 @@
 """Activation functions with NumPy, as the lessons define them (ReLU in 01, softmax in 02).
 
-``tanh`` is here for the activation explorer widget of lesson 01 (``helpers.widgets``).
+``tanh`` is here for the activation explorer widget of lesson 01 (``helpers.widgets``);
+``WITH_DERIVATIVES`` names the functions a figure or widget can draw with their derivatives.
 """
 
 import numpy as np
@@ -44,6 +45,14 @@ def tanh(x):
 def tanh_derivative(x):
     """Derivative of tanh, 1 - tanh(x)**2: at most 1 (at x = 0), near 0 for large |x|."""
     return 1.0 - tanh(x) ** 2
+
+
+# name -> (function, derivative): the choices of helpers.plots.plot_activation and its widget.
+WITH_DERIVATIVES = {
+    "relu": (relu, relu_derivative),
+    "sigmoid": (sigmoid, sigmoid_derivative),
+    "tanh": (tanh, tanh_derivative),
+}
 
 
 def softmax_naive(z):

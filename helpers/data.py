@@ -23,16 +23,22 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.environment import quiet_tensorflow
+
+# What every MNIST image and target looks like; the model, the checks and the figures read it here.
+NUM_CLASSES = 10  # the digits 0-9
+IMAGE_SHAPE = (28, 28)
+
 ENV_VAR = "MNIST_NPZ"
 DOWNLOAD_COMMAND = "python -m helpers.data"
 
 # name: (shape, dtype, sha256 of array.tobytes())
 CANONICAL = {
-    "x_train": ((60000, 28, 28), "uint8",
+    "x_train": ((60000, *IMAGE_SHAPE), "uint8",
                 "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757"),
     "y_train": ((60000,), "uint8",
                 "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13"),
-    "x_test": ((10000, 28, 28), "uint8",
+    "x_test": ((10000, *IMAGE_SHAPE), "uint8",
                "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161"),
     "y_test": ((10000,), "uint8",
                "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5"),
@@ -158,9 +164,8 @@ def _download():
 
 def main():
     """Download MNIST if needed, verify it and print where it is."""
-    # The command line is quiet too: these must be set before TensorFlow is imported.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    # The command line is as quiet as the lessons: Keras' download imports TensorFlow.
+    quiet_tensorflow()
     try:
         (x_train, _), (x_test, _) = load_mnist()
     except MNISTError as error:

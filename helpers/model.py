@@ -16,6 +16,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from helpers import checks
+from helpers.data import IMAGE_SHAPE, NUM_CLASSES
+
 # The post's recipe: Flatten -> Dense(100, relu) -> Dense(10, softmax), adam, 10 epochs of 100.
 RECIPE = {
     "hidden_units": 100,
@@ -25,7 +28,6 @@ RECIPE = {
     "batch_size": 100,
     "seed": 42,
 }
-NUM_CLASSES = 10
 CACHE_ENV_VAR = "DLA_CACHE_DIR"
 
 
@@ -33,7 +35,7 @@ def build_model(hidden_units=RECIPE["hidden_units"]):
     """Return the post's (uncompiled) network: 28x28 input, Flatten, Dense(relu), Dense(10, softmax)."""
     return keras.Sequential(
         [
-            keras.Input(shape=(28, 28)),
+            keras.Input(shape=IMAGE_SHAPE),
             keras.layers.Flatten(),
             keras.layers.Dense(units=hidden_units, activation="relu"),
             keras.layers.Dense(units=NUM_CLASSES, activation="softmax"),
@@ -59,7 +61,8 @@ def train_post_model(x_train, t_train, *, cache=False, verbose=0):
     the data, and are loaded instead of training again. Returns ``(model, history)``, where
     ``history`` is the dict of per-epoch metrics that ``model.fit`` records.
     """
-    x_train, t_train = _check_training_data(x_train, t_train)
+    x_train = checks.images(x_train, "x_train", pixels="normalized")
+    t_train = checks.labels(t_train, len(x_train), "t_train")
     path = cache_path(x_train, t_train) if cache else None
     if path is not None and path.with_suffix(".json").is_file():
         # Load before compiling: the file also holds the trained optimizer's state, and loading it
@@ -107,22 +110,3 @@ def _save(model, history, path):
         meta = Path(tmp) / "history.json"
         meta.write_text(json.dumps(history), encoding="utf-8")
         os.replace(meta, path.with_suffix(".json"))
-
-
-def _check_training_data(x_train, t_train):
-    x_train, t_train = np.asarray(x_train), np.asarray(t_train)
-    if x_train.ndim != 3 or x_train.shape[1:] != (28, 28):
-        raise ValueError(f"x_train must have shape (n, 28, 28), got {x_train.shape}.")
-    if x_train.dtype.kind != "f" or x_train.size and (x_train.min() < 0 or x_train.max() > 1):
-        raise ValueError(
-            "x_train must be float pixels in [0, 1]: normalize the uint8 images first "
-            "(helpers.data.normalize)."
-        )
-    if t_train.shape != (len(x_train),):
-        raise ValueError(
-            f"t_train must hold one integer digit per image, shape ({len(x_train)},), "
-            f"got {t_train.shape} (pass the integer targets, not one-hot rows)."
-        )
-    if t_train.dtype.kind not in "iu" or t_train.min() < 0 or t_train.max() >= NUM_CLASSES:
-        raise ValueError("t_train must hold integer digits 0-9.")
-    return x_train, t_train

@@ -1,70 +1,34 @@
 """Figures the lessons show but do not teach: each function draws one figure and returns it.
 
 Text in figures is English ASCII, so no font setup is needed for Hangul. Lessons call a function,
-then ``plt.show()``. Every function checks its input and raises ``ValueError`` naming the problem.
-Colours follow one rule everywhere: grey for other classes, red for the prediction, blue for the
-true class (or for a correct prediction).
+then ``plt.show()``. Every function checks its input (``helpers.checks``) and raises ``ValueError``
+naming the problem. Colours follow one rule everywhere: grey for other classes, red for the
+prediction (as in the post's figure), blue for the true class (a marker, never the bar's colour)
+and for a right prediction's caption.
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
+
+from helpers import activations, checks
+from helpers.drawing import preprocess_steps
+from helpers.data import NUM_CLASSES
 
 GREY, RED, BLUE = "#777777", "red", "blue"
-NUM_CLASSES = 10
 
 
-# --- input checks -------------------------------------------------------------------------------
-
-def _image(image, name="image"):
-    image = np.asarray(image)
-    if image.shape != (28, 28):
-        raise ValueError(f"{name} must be one 28x28 MNIST image, got shape {image.shape}.")
-    return image
-
-
-def _images(images, name="images"):
-    images = np.asarray(images)
-    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
-        raise ValueError(f"{name} must be a non-empty stack of 28x28 images, got shape {images.shape}.")
-    return images
-
-
-def _probabilities(probabilities, name="probabilities"):
-    probabilities = np.asarray(probabilities, dtype=float)
-    if probabilities.shape[-1:] != (NUM_CLASSES,):
-        raise ValueError(
-            f"{name} must have {NUM_CLASSES} values per image (one per digit), "
-            f"got shape {probabilities.shape}."
-        )
-    if np.any(probabilities < 0) or np.any(probabilities > 1):
-        raise ValueError(f"{name} must be softmax outputs between 0 and 1.")
-    return probabilities
-
-
-def _probability_row(probabilities):
-    probabilities = _probabilities(probabilities)
-    if probabilities.ndim != 1:
-        raise ValueError(f"probabilities must be one row of 10 values, got shape {probabilities.shape}.")
-    return probabilities
-
-
-def _label(label, name="label"):
-    if label is None:
-        return None
-    if not (isinstance(label, (int, np.integer)) and 0 <= label < NUM_CLASSES):
-        raise ValueError(f"{name} must be a digit from 0 to 9, got {label!r}.")
-    return int(label)
-
-
-def _labels(labels, count, name="labels"):
-    labels = np.asarray(labels)
-    if labels.shape != (count,):
-        raise ValueError(f"{name} must hold one digit per image ({count}), got shape {labels.shape}.")
-    if labels.dtype.kind not in "iu" or labels.min() < 0 or labels.max() >= NUM_CLASSES:
-        raise ValueError(f"{name} must be integer digits from 0 to 9.")
-    return labels
+def _pixel_axes(ax):
+    """Label an image's axes in pixels, with whole-pixel ticks only."""
+    ax.set_xlabel("column")
+    ax.set_ylabel("row")
+    for axis in (ax.xaxis, ax.yaxis):
+        # Round steps (0, 5, 10, ... or 0, 50, 100, ...) that never fall between two pixels.
+        axis.set_major_locator(MaxNLocator(nbins=5, integer=True, steps=[1, 2, 5, 10]))
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -110,32 +74,53 @@ def plot_architecture(shown=(8, 8, 10)):
 
 def plot_digit(image, label=None, *, colorbar=True, ax=None):
     """Show one 28x28 image in black on white (``cmap=binary``), with a colorbar of pixel values."""
-    image = _image(image)
-    label = _label(label)
+    image = checks.image(image)
+    label = checks.label(label)
     fig, ax = (plt.subplots(figsize=(4.2, 3.6)) if ax is None else (ax.figure, ax))
     shown = ax.imshow(image, cmap=plt.cm.binary)
     if colorbar:
         fig.colorbar(shown, ax=ax, label="pixel value")
     ax.set_title("28x28 image" if label is None else f"label: {label}")
-    ax.set_xlabel("column")
-    ax.set_ylabel("row")
+    _pixel_axes(ax)
     return fig
+
+
+def percent(probability):
+    """A probability as a percentage with one decimal, "97.3%".
+
+    What would round to "100.0%" reads ">99.9%": a softmax output is never exactly 1, and "100%"
+    on a wrong prediction would claim a certainty the model does not have.
+    """
+    text = f"{100 * probability:.1f}"
+    return ">99.9%" if float(text) >= 100 else f"{text}%"
+
+
+CAPTION_KEY = "caption: predicted digit, its probability (true digit)"
+
+
+def caption(probabilities, true_label=None):
+    """Caption for one prediction: "7 97.0% (7)", predicted digit, its probability (true digit).
+
+    ``CAPTION_KEY`` explains it; figures that use the caption show the key too.
+    """
+    probabilities = checks.probability_row(probabilities)
+    true_label = checks.label(true_label, "true_label")
+    predicted = int(np.argmax(probabilities))
+    text = f"{predicted} {percent(probabilities[predicted])}"
+    return text if true_label is None else f"{text} ({true_label})"
 
 
 def plot_digit_grid(images, labels, probabilities=None, *, ncols=5):
     """Show images in a grid, captioned with their labels.
 
-    With ``probabilities`` (one softmax row per image) each caption reads "pred prob% (true)",
-    blue when the prediction is right and red when it is wrong.
+    With ``probabilities`` (one softmax row per image) each caption reads "pred prob% (true)"
+    (``caption``), blue when the prediction is right and red when it is wrong; a line under the
+    grid says so.
     """
-    images = _images(images)
-    labels = _labels(labels, len(images))
+    images = checks.images(images)
+    labels = checks.labels(labels, len(images))
     if probabilities is not None:
-        probabilities = _probabilities(probabilities)
-        if len(probabilities) != len(images):
-            raise ValueError(
-                f"probabilities must have one row per image ({len(images)}), got {len(probabilities)}."
-            )
+        probabilities = checks.probability_rows(probabilities, len(images))
     if not isinstance(ncols, int) or ncols < 1:
         raise ValueError(f"ncols must be a positive integer, got {ncols!r}.")
     nrows = -(-len(images) // ncols)
@@ -152,49 +137,109 @@ def plot_digit_grid(images, labels, probabilities=None, *, ncols=5):
             colour = BLUE if predicted == labels[i] else RED
             ax.set_title(caption(probabilities[i], labels[i]), color=colour, fontsize=10)
     fig.tight_layout()
+    if probabilities is not None:
+        fig.text(0.5, 0, f"{CAPTION_KEY}; blue: right, red: wrong", ha="center", va="top",
+                 fontsize=9)
     return fig
 
 
-def caption(probabilities, true_label):
-    """Caption for one prediction: "7 97% (7)", predicted digit, its probability, true digit."""
-    probabilities = _probabilities(probabilities)
-    predicted = int(np.argmax(probabilities))
-    return f"{predicted} {100 * probabilities[predicted]:.0f}% ({_label(true_label, 'true_label')})"
-
-
 def plot_probabilities(probabilities, true_label=None, *, ax=None):
-    """Bar chart of the 10 softmax outputs: grey bars, predicted bar red, true bar blue."""
-    probabilities = _probability_row(probabilities)
-    true_label = _label(true_label, "true_label")
+    """Bar chart of the 10 softmax outputs: grey bars, the predicted digit's bar red.
+
+    The true digit, when given, is marked by a blue triangle above its bar (and a blue outline),
+    so the predicted bar stays red whether the prediction is right or wrong. A legend says so.
+    """
+    probabilities = checks.probability_row(probabilities)
+    true_label = checks.label(true_label, "true_label")
     fig, ax = (plt.subplots(figsize=(4, 3)) if ax is None else (ax.figure, ax))
     bars = ax.bar(range(NUM_CLASSES), probabilities, color=GREY)
     predicted = int(np.argmax(probabilities))
     bars[predicted].set_color(RED)
+    legend = [Patch(color=RED, label="predicted digit")]
     if true_label is not None:
-        bars[true_label].set_color(BLUE)  # a right prediction shows blue; a wrong one red and blue
+        bars[true_label].set_edgecolor(BLUE)
+        bars[true_label].set_linewidth(1.5)
+        # A marker, not a colour: a wrong prediction's true bar can be too short to see.
+        ax.plot(true_label, probabilities[true_label] + 0.07, "v", color=BLUE, markersize=9)
+        legend.append(Line2D([], [], linestyle="none", marker="v", color=BLUE, markersize=9,
+                             label="true digit"))
     ax.set_xticks(range(NUM_CLASSES))
     ax.set_yticks(np.arange(0, 1.1, 0.2))
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, 1.15)  # room for the marker above a bar of height 1
     ax.set_xlabel("digit")
     ax.set_ylabel("probability")
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              fontsize=9)
     return fig
 
 
 def plot_prediction(image, probabilities, true_label=None):
-    """The post's figure: the image beside the bar chart of its 10 predicted probabilities."""
-    image = _image(image)
-    probabilities = _probability_row(probabilities)
-    true_label = _label(true_label, "true_label")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3))
+    """The post's figure: the image beside the bar chart of its 10 predicted probabilities.
+
+    The predicted digit's bar is red, as in the post; a true digit is marked with a blue triangle.
+    Under the image: "predicted 7 (97.0%), true 7".
+    """
+    image = checks.image(image)
+    probabilities = checks.probability_row(probabilities)
+    true_label = checks.label(true_label, "true_label")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7, 3), width_ratios=(1, 1.4))
     left.imshow(image, cmap=plt.cm.binary)
     left.set_xticks([])
     left.set_yticks([])
     plot_probabilities(probabilities, true_label, ax=right)
-    text = caption(probabilities, true_label) if true_label is not None else None
-    left.set_xlabel(text if text else f"predicted: {int(np.argmax(probabilities))}")
+    predicted = int(np.argmax(probabilities))
+    text = f"predicted {predicted} ({percent(probabilities[predicted])})"
+    left.set_xlabel(text if true_label is None else f"{text}, true {true_label}")
     right.set_title("softmax output")
     fig.tight_layout()
     return fig
+
+
+def plot_activation(name, x_range=(-5.0, 5.0)):
+    """An activation function (left) and its derivative (right) on ``x_range``.
+
+    ``name`` is a key of ``helpers.activations.WITH_DERIVATIVES`` (relu, sigmoid, tanh). A
+    derivative that jumps at 0 (ReLU's: 0 on the left, 1 on the right) is drawn as a step with
+    an open and a filled dot, not as a steep line through 0 that the derivative does not have.
+    """
+    if name not in activations.WITH_DERIVATIVES:
+        raise ValueError(f"name must be one of {', '.join(activations.WITH_DERIVATIVES)}, "
+                         f"got {name!r}.")
+    low, high = map(float, x_range)
+    if not low < high:
+        raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}.")
+    function, derivative = activations.WITH_DERIVATIVES[name]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+    x = np.linspace(low, high, 201)
+    left.plot(x, function(x), color="tab:blue")
+    left.set_title(f"{name}(x)")
+    _plot_with_jump_at_zero(right, derivative, low, high, color="tab:orange")
+    right.set_title(f"{name}'(x)  (derivative)")
+    for ax in (left, right):
+        ax.set_xlabel("x")
+        ax.set_xlim(low, high)
+        ax.axhline(0.0, color="grey", linewidth=0.8)
+        if low < 0 < high:
+            ax.axvline(0.0, color="grey", linestyle="--", alpha=0.8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _plot_with_jump_at_zero(ax, f, low, high, **style):
+    """Plot ``f`` on [low, high]; if it jumps at 0, as two pieces with the value at 0 marked."""
+    tiny = 1e-9  # the one-sided limits at 0
+    left_limit, right_limit, at_zero = (float(f(np.array(v))) for v in (-tiny, tiny, 0.0))
+    if not (low < 0 < high) or np.isclose(left_limit, right_limit):
+        x = np.linspace(low, high, 201)
+        ax.plot(x, f(x), **style)
+        return
+    for piece in (np.linspace(low, -tiny, 101), np.linspace(tiny, high, 101)):
+        ax.plot(piece, f(piece), **style)
+    colour = style.get("color")
+    for value in (left_limit, right_limit):  # filled: the value used at 0; open: the other limit
+        ax.plot(0.0, value, "o", color=colour, markersize=6, zorder=3,
+                markerfacecolor=colour if value == at_zero else "white")
 
 
 MAX_EPOCH_TICKS = 15
@@ -262,8 +307,8 @@ def plot_confusion_matrix(matrix):
 
 def most_confident_mistakes(labels, probabilities, n=10):
     """Indices of the ``n`` wrong predictions made with the highest probability, most confident first."""
-    probabilities = _probabilities(probabilities)
-    labels = _labels(labels, len(probabilities))
+    probabilities = checks.probability_rows(probabilities)
+    labels = checks.labels(labels, len(probabilities))
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
     order = np.argsort(-probabilities[wrong, predicted[wrong]], kind="stable")
@@ -272,7 +317,7 @@ def most_confident_mistakes(labels, probabilities, n=10):
 
 def plot_mistakes(images, labels, probabilities, n=10, *, ncols=5):
     """Gallery of the ``n`` most confident mistakes, captioned "pred prob% (true)" in red."""
-    images = _images(images)
+    images = checks.images(images)
     indices = most_confident_mistakes(labels, probabilities, n)
     if len(indices) == 0:
         raise ValueError("there are no mistakes to show: every prediction is right.")
@@ -285,7 +330,7 @@ def plot_mistakes(images, labels, probabilities, n=10, *, ncols=5):
 def plot_class_counts(labels, title="Examples per digit"):
     """Bar chart of how many examples each digit 0-9 has."""
     labels = np.asarray(labels)
-    labels = _labels(labels, len(labels))
+    labels = checks.labels(labels, len(labels))
     counts = np.bincount(labels, minlength=NUM_CLASSES)
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.bar(range(NUM_CLASSES), counts, color=GREY)
@@ -296,5 +341,38 @@ def plot_class_counts(labels, title="Examples per digit"):
     ax.set_ylabel("count")
     ax.set_ylim(0, counts.max() * 1.12)
     ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_preprocessing(drawing, *, ink="auto"):
+    """The steps of ``helpers.drawing.preprocess_drawing`` side by side.
+
+    1. the drawing with the box around its ink, 2. the box scaled to 20 pixels, 3. the 28x28
+    input, with the centre of the field (13.5, 13.5) and the centre of mass of the ink marked.
+    Axes count whole pixels.
+    """
+    steps = preprocess_steps(drawing, ink=ink)
+    top, bottom, left, right = steps["crop"]
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
+    axes[0].imshow(steps["ink"], cmap=plt.cm.binary, vmin=0, vmax=1)
+    axes[0].add_patch(plt.Rectangle((left - 0.5, top - 0.5), right - left, bottom - top,
+                                    fill=False, edgecolor=RED, linewidth=1.5))
+    axes[0].set_title(f"1. drawing {steps['ink'].shape[1]}x{steps['ink'].shape[0]}, ink box")
+    axes[1].imshow(steps["scaled"], cmap=plt.cm.binary, vmin=0, vmax=1)
+    height, width = steps["scaled"].shape
+    axes[1].set_title(f"2. box scaled to {width}x{height}")
+    image = steps["input"]
+    axes[2].imshow(image, cmap=plt.cm.binary, vmin=0, vmax=1)
+    rows, cols = np.indices(image.shape)
+    mass = image.sum()
+    axes[2].plot((cols * image).sum() / mass, (rows * image).sum() / mass, "x", color=RED,
+                 markersize=10, label="centre of mass")
+    axes[2].axhline(13.5, color=BLUE, linewidth=0.8)
+    axes[2].axvline(13.5, color=BLUE, linewidth=0.8, label="centre of the field")
+    axes[2].legend(loc="lower center", bbox_to_anchor=(0.5, -0.3), fontsize=8, ncol=2)
+    axes[2].set_title("3. 28x28 input, centred by mass")
+    for ax in axes:
+        _pixel_axes(ax)
     fig.tight_layout()
     return fig

@@ -15,24 +15,25 @@ The text a notebook stores for a widget (its ``text/plain`` form, which nbval co
 deterministic summary such as ``activation_explorer: relu on [-5.0, 5.0]``: it names the
 controls' values and never a trained result, which another CPU could change.
 
-``preprocess_drawing()`` turns a drawing into a 28x28 MNIST-like input with NumPy only (``draw_line``
-draws strokes into an array, ``plot_preprocessing`` shows the steps); the ``digit_canvas()`` widget
-of lesson 09 uses it.
+The figures come from ``helpers.plots`` and the checks of their input from ``helpers.checks``;
+``digit_canvas()`` preprocesses a drawing with ``helpers.drawing``.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import io
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers import activations, data, plots
+from helpers import activations, checks, data, plots
+from helpers.drawing import EmptyDrawingError, draw_line, preprocess_drawing
+from helpers.prediction import predict
 
-DPI = 80
-NUM_CLASSES = 10
+DPI = 80  # the widget's figures are small; 80 dpi keeps every redraw quick
 
 
 class LessonWidget(widgets.VBox):
@@ -69,13 +70,6 @@ def _show_text(output, text):
 
 # --- lesson 01: activation functions ------------------------------------------------------------
 
-ACTIVATIONS = {
-    "relu": (activations.relu, activations.relu_derivative),
-    "sigmoid": (activations.sigmoid, activations.sigmoid_derivative),
-    "tanh": (activations.tanh, activations.tanh_derivative),
-}
-
-
 def activation_explorer(function="relu", x_range=(-5.0, 5.0)):
     """Choose an activation function and an input range; the function and its derivative redraw.
 
@@ -83,12 +77,14 @@ def activation_explorer(function="relu", x_range=(-5.0, 5.0)):
     ``x_range`` (FloatRangeSlider), ``output`` (Output holding the figure) and ``info`` (HTML:
     the largest value of the derivative on the range).
     """
-    if function not in ACTIVATIONS:
-        raise ValueError(f"function must be one of {', '.join(ACTIVATIONS)}, got {function!r}.")
+    if function not in activations.WITH_DERIVATIVES:
+        raise ValueError(f"function must be one of {', '.join(activations.WITH_DERIVATIVES)}, "
+                         f"got {function!r}.")
     low, high = map(float, x_range)
     if not -10 <= low < high <= 10:
         raise ValueError(f"x_range must be (low, high) with -10 <= low < high <= 10, got {x_range!r}.")
-    chooser = widgets.Dropdown(options=list(ACTIVATIONS), value=function, description="function")
+    chooser = widgets.Dropdown(options=list(activations.WITH_DERIVATIVES), value=function,
+                               description="function")
     span = widgets.FloatRangeSlider(value=(low, high), min=-10.0, max=10.0, step=0.5,
                                     description="x range", readout_format=".1f",
                                     continuous_update=False, layout=widgets.Layout(width="420px"))
@@ -97,25 +93,13 @@ def activation_explorer(function="relu", x_range=(-5.0, 5.0)):
 
     def update(_=None):
         name = chooser.value
-        f, derivative = ACTIVATIONS[name]
         lo, hi = span.value
-        x = np.linspace(lo, hi, 201)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
-        left.plot(x, f(x), color="tab:blue")
-        left.set_title(f"{name}(x)")
-        right.plot(x, derivative(x), color="tab:orange")
-        right.set_title(f"{name}'(x)  (derivative)")
-        for ax in (left, right):
-            ax.set_xlabel("x")
-            ax.set_xlim(lo, hi)
-            ax.axhline(0.0, color="grey", linewidth=0.8)
-            if lo < 0 < hi:
-                ax.axvline(0.0, color="grey", linestyle="--", alpha=0.8)
-            ax.grid(alpha=0.3)
-        fig.tight_layout()
+        fig = plots.plot_activation(name, (lo, hi))
         _show(output, fig, f"{name} and its derivative on [{lo:.1f}, {hi:.1f}]")
+        derivative = activations.WITH_DERIVATIVES[name][1]
+        largest = np.max(derivative(np.linspace(lo, hi, 201)))
         info.value = (f"largest derivative of <b>{name}</b> on [{lo:.1f}, {hi:.1f}]: "
-                      f"<b>{np.max(derivative(x)):.3f}</b>")
+                      f"<b>{largest:.3f}</b>")
 
     chooser.observe(update, names="value")
     span.observe(update, names="value")
@@ -180,16 +164,9 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1, -1.0, 0.5), temperature=1.0):
 # --- lesson 03: the MNIST data set --------------------------------------------------------------
 
 def _check_split(images, labels, name):
-    images, labels = np.asarray(images), np.asarray(labels)
-    if images.ndim != 3 or images.shape[1:] != (28, 28) or len(images) == 0:
-        raise ValueError(f"x_{name} must be a non-empty stack of 28x28 images, got {images.shape}.")
-    if images.dtype != np.uint8:
-        raise ValueError(f"x_{name} must hold the raw uint8 pixels (0-255) of load_mnist(), "
-                         f"got dtype {images.dtype}: the browser normalizes them itself.")
-    if labels.shape != (len(images),):
-        raise ValueError(f"t_{name} must hold one digit per image, shape ({len(images)},), "
-                         f"got {labels.shape}.")
-    return images, labels
+    # Raw pixels: the browser shows them and, on request, normalizes them itself.
+    images = checks.images(images, f"x_{name}", pixels="raw")
+    return images, checks.labels(labels, len(images), f"t_{name}")
 
 
 def mnist_browser(x_train, t_train, x_test, t_test):
@@ -247,17 +224,6 @@ def mnist_browser(x_train, t_train, x_test, t_test):
 
 # --- lesson 07: predictions of the trained model ------------------------------------------------
 
-def _predictions(model_or_predictions, x_test):
-    if hasattr(model_or_predictions, "predict"):
-        return np.asarray(model_or_predictions.predict(x_test, verbose=0))
-    predictions = np.asarray(model_or_predictions)
-    if predictions.shape != (len(x_test), NUM_CLASSES):
-        raise ValueError(
-            f"pass a Keras model or its predictions for x_test, shape ({len(x_test)}, 10); "
-            f"got shape {predictions.shape}.")
-    return predictions
-
-
 def prediction_explorer(model_or_predictions, x_test, t_test):
     """Step through the test set: each image beside its 10 predicted probabilities.
 
@@ -268,9 +234,13 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
     ``output`` (Output holding ``helpers.plots.plot_prediction``'s figure), ``caption`` (HTML)
     and ``shown_index()`` (the test-set index of the image on screen).
     """
-    x_test = plots._images(x_test, "x_test")
-    t_test = plots._labels(t_test, len(x_test), "t_test")
-    predictions = plots._probabilities(_predictions(model_or_predictions, x_test), "predictions")
+    x_test = checks.images(x_test, "x_test")
+    t_test = checks.labels(t_test, len(x_test), "t_test")
+    if hasattr(model_or_predictions, "predict"):
+        predictions = predict(model_or_predictions, x_test)
+    else:
+        predictions = checks.probability_rows(model_or_predictions, len(x_test),
+                                              "the predictions for x_test")
     mistakes = np.flatnonzero(predictions.argmax(axis=1) != t_test)
     index = widgets.IntSlider(value=0, min=0, max=len(x_test) - 1, description="image",
                               continuous_update=False, layout=widgets.Layout(width="500px"))
@@ -287,6 +257,7 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
         fig = plots.plot_prediction(x_test[i], predictions[i], int(t_test[i]))
         text = plots.caption(predictions[i], int(t_test[i]))
         _show(output, fig, f"test image {i}: {text}")
+        text = html.escape(text)  # ">99.9%" is text, not markup
         verdict = "right" if predictions[i].argmax() == t_test[i] else "wrong"
         caption.value = (f"test image {i:,}: <b>{text}</b> (predicted digit, its probability, "
                          f"true digit): <b>{verdict}</b>")
@@ -309,166 +280,6 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
 
 
 # --- lesson 09: draw a digit --------------------------------------------------------------------
-
-class EmptyDrawingError(ValueError):
-    """The drawing has no ink: there is no digit to preprocess."""
-
-
-def _ink(drawing, ink):
-    """Grayscale ink intensity in [0, 1] (1 = full ink) from a gray or RGB(A) image."""
-    array = np.asarray(drawing)
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"the drawing must be an array of numbers, got dtype {array.dtype}.")
-    if array.ndim == 3 and array.shape[2] in (3, 4):
-        scale = 255.0 if array.dtype.kind in "iu" or array.max() > 1 else 1.0
-        rgba = array.astype(np.float64) / scale
-        gray = rgba[..., :3] @ np.array([0.299, 0.587, 0.114])  # ITU-R 601 luma
-        if array.shape[2] == 4:  # composite over white paper: a transparent pixel is background
-            alpha = rgba[..., 3]
-            gray = alpha * gray + (1 - alpha)
-    elif array.ndim == 2:
-        scale = 255.0 if array.dtype.kind in "iu" or array.max() > 1 else 1.0
-        gray = array.astype(np.float64) / scale
-    else:
-        raise ValueError("the drawing must be a gray (height, width) or RGB(A) (height, width, 3|4) "
-                         f"image, got shape {array.shape}.")
-    if gray.shape[0] < 2 or gray.shape[1] < 2:
-        raise ValueError(f"the drawing must be at least 2x2 pixels, got {gray.shape[:2]}.")
-    if np.any(gray < 0) or np.any(gray > 1):
-        raise ValueError("pixel values must be in 0-255 (integers) or 0-1 (floats).")
-    if ink == "auto":  # the border is background: bright border means dark ink on paper
-        border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-        ink = "dark" if np.median(border) > 0.5 else "light"
-    if ink == "dark":
-        return 1.0 - gray
-    if ink == "light":
-        return gray
-    raise ValueError(f"ink must be 'auto', 'dark' or 'light', got {ink!r}.")
-
-
-def _resample_matrix(source, target):
-    """(target, source) matrix averaging source pixels into target pixels by overlapping area."""
-    edges = np.linspace(0, source, target + 1)
-    lo, hi = edges[:-1, None], edges[1:, None]
-    pixels = np.arange(source)[None, :]
-    overlap = np.clip(np.minimum(hi, pixels + 1) - np.maximum(lo, pixels), 0, None)
-    return overlap / overlap.sum(axis=1, keepdims=True)
-
-
-def resize(image, height, width):
-    """Resize a 2-D array to (height, width) by area averaging (anti-aliased when shrinking)."""
-    image = np.asarray(image, dtype=np.float64)
-    return _resample_matrix(image.shape[0], height) @ image @ _resample_matrix(image.shape[1], width).T
-
-
-def preprocess_drawing(drawing, *, ink="auto", threshold=0.1):
-    """Turn a drawing into a 28x28 float32 MNIST-like input, the way MNIST's digits were made.
-
-    1. Grayscale: ``drawing`` is a gray (H, W) or RGB(A) (H, W, 3|4) image, integers 0-255 or
-       floats 0-1. ``ink='auto'`` takes the colour of the border as the background (dark ink on
-       white paper, or light ink on black like MNIST); ``'dark'`` or ``'light'`` says it.
-    2. Crop to the bounding box of the ink (pixels with ink above ``threshold``).
-    3. Scale so that the longer side is 20 pixels, keeping the aspect ratio (area averaging, which
-       anti-aliases like MNIST's grey edges).
-    4. Paste into a 28x28 field so that the centre of mass of the ink is at the centre (13.5,
-       13.5), to the nearest pixel (the box is kept inside the field).
-    5. Scale to [0, 1], ink = 1, as float32: what ``helpers.data.normalize`` gives for MNIST.
-
-    Raises ``EmptyDrawingError`` (a ``ValueError``) when there is no ink.
-    """
-    return _preprocess_steps(drawing, ink, threshold)["input"]
-
-
-def _preprocess_steps(drawing, ink, threshold):
-    amount = _ink(drawing, ink)
-    mask = amount > threshold
-    if not mask.any():
-        raise EmptyDrawingError("The drawing is empty: there is no ink to read. Draw a digit first.")
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    crop = (rows[0], rows[-1] + 1, cols[0], cols[-1] + 1)
-    box = amount[crop[0]:crop[1], crop[2]:crop[3]]
-    h, w = box.shape
-    scale = 20 / max(h, w)
-    size = (max(1, round(h * scale)), max(1, round(w * scale)))
-    size = tuple(20 if side == max(h, w) else s for side, s in zip((h, w), size))
-    small = np.clip(resize(box, *size), 0, 1)
-    centre = (np.array([np.arange(size[0]) @ small.sum(axis=1),
-                        np.arange(size[1]) @ small.sum(axis=0)]) / small.sum())
-    top, left = (np.clip(np.round(13.5 - centre), 0, 28 - np.array(size))).astype(int)
-    field = np.zeros((28, 28), dtype=np.float64)
-    field[top:top + size[0], left:left + size[1]] = small
-    return {"ink": amount, "crop": crop, "scaled": small,
-            "input": (field / field.max()).astype(np.float32)}
-
-
-def plot_preprocessing(drawing, *, ink="auto"):
-    """Figure of ``preprocess_drawing``'s steps: drawing with its ink box, 20-pixel scaled, 28x28 input.
-
-    The last panel marks the centre of the field (13.5, 13.5) and the centre of mass of the ink.
-    Returns the figure (the caller shows it, then it is closed by ``plt.show()``).
-    """
-    steps = _preprocess_steps(drawing, ink, 0.1)
-    top, bottom, left, right = steps["crop"]
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
-    axes[0].imshow(steps["ink"], cmap=plt.cm.binary, vmin=0, vmax=1)
-    axes[0].add_patch(plt.Rectangle((left - 0.5, top - 0.5), right - left, bottom - top,
-                                    fill=False, edgecolor=plots.RED, linewidth=1.5))
-    axes[0].set_title(f"1. drawing {steps['ink'].shape[1]}x{steps['ink'].shape[0]}, ink box")
-    axes[1].imshow(steps["scaled"], cmap=plt.cm.binary, vmin=0, vmax=1)
-    height, width = steps["scaled"].shape
-    axes[1].set_title(f"2. box scaled to {width}x{height}")
-    image = steps["input"]
-    axes[2].imshow(image, cmap=plt.cm.binary, vmin=0, vmax=1)
-    rows, cols = np.indices(image.shape)
-    mass = image.sum()
-    axes[2].plot((cols * image).sum() / mass, (rows * image).sum() / mass, "x", color=plots.RED,
-                 markersize=10, label="centre of mass")
-    axes[2].axhline(13.5, color=plots.BLUE, linewidth=0.8)
-    axes[2].axvline(13.5, color=plots.BLUE, linewidth=0.8, label="centre of the field")
-    axes[2].legend(loc="lower center", bbox_to_anchor=(0.5, -0.3), fontsize=8, ncol=2)
-    axes[2].set_title("3. 28x28 input, centred by mass")
-    for ax in axes:
-        ax.set_xlabel("column")
-        ax.set_ylabel("row")
-    fig.tight_layout()
-    return fig
-
-
-def draw_line(image, start, end, width):
-    """Draw an anti-aliased line of ``width`` pixels with round ends into ``image`` (ink 0-1), in place.
-
-    ``start`` and ``end`` are (x, y) points in pixels (x to the right, y down, as on a canvas).
-    """
-    (x0, y0), (x1, y1) = start, end
-    radius = width / 2
-    height, width_px = image.shape
-    r0 = max(int(np.floor(min(y0, y1) - radius - 1)), 0)
-    r1 = min(int(np.ceil(max(y0, y1) + radius + 1)), height)
-    c0 = max(int(np.floor(min(x0, x1) - radius - 1)), 0)
-    c1 = min(int(np.ceil(max(x0, x1) + radius + 1)), width_px)
-    if r0 >= r1 or c0 >= c1:
-        return image
-    ys, xs = np.mgrid[r0:r1, c0:c1] + 0.5  # pixel centres
-    dx, dy = x1 - x0, y1 - y0
-    length2 = dx * dx + dy * dy
-    t = np.zeros_like(xs) if length2 == 0 else np.clip(((xs - x0) * dx + (ys - y0) * dy) / length2, 0, 1)
-    distance = np.hypot(xs - (x0 + t * dx), ys - (y0 + t * dy))
-    coverage = np.clip(radius + 0.5 - distance, 0, 1)
-    np.maximum(image[r0:r1, c0:c1], coverage, out=image[r0:r1, c0:c1])
-    return image
-
-
-def _model_probabilities(model, image):
-    batch = image[None]
-    if hasattr(model, "predict"):
-        probabilities = model.predict(batch, verbose=0)
-    else:
-        probabilities = model(batch)
-    probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1)
-    if probabilities.shape != (NUM_CLASSES,):
-        raise ValueError(f"the model must output 10 probabilities, got shape {probabilities.shape}.")
-    return probabilities
-
 
 def digit_canvas(model, *, size=280, line_width=22):
     """Draw a digit with the mouse; the model shows its 10 probabilities after every stroke.
@@ -506,7 +317,7 @@ def digit_canvas(model, *, size=280, line_width=22):
             else:
                 canvas.stroke_line(start[0], start[1], end[0], end[1])
 
-    def predict():
+    def show_prediction():
         try:
             image = preprocess_drawing(state["ink"], ink="light")
         except EmptyDrawingError as error:
@@ -514,14 +325,14 @@ def digit_canvas(model, *, size=280, line_width=22):
             _show_text(output, str(error))
             info.value = "The canvas is empty: draw a digit with the mouse (a thick stroke works best)."
             return
-        probabilities = _model_probabilities(model, image)
+        probabilities = predict(model, image[None])[0]
         box.preprocessed, box.probabilities = image, probabilities
         fig = plots.plot_prediction(image, probabilities)
         fig.axes[0].set_title("what the model sees (28x28)")
         _show(output, fig, "preprocessed drawing and the predicted probabilities")
         predicted = int(np.argmax(probabilities))
         info.value = (f"prediction: <b>{predicted}</b> with probability "
-                      f"<b>{probabilities[predicted]:.0%}</b>")
+                      f"<b>{html.escape(plots.percent(probabilities[predicted]))}</b>")
 
     def mouse_down(x, y):
         state["last"] = (x, y)
@@ -535,13 +346,13 @@ def digit_canvas(model, *, size=280, line_width=22):
     def mouse_up(x, y):
         if state["last"] is not None:
             state["last"] = None
-            predict()
+            show_prediction()
 
     def clear(_=None):
         state["ink"][:] = 0
         state["last"] = None
         canvas.clear()
-        predict()
+        show_prediction()
 
     def draw_stroke(points):
         """Draw one stroke through ``points`` [(x, y), ...] in canvas pixels, then predict."""
@@ -564,5 +375,5 @@ def digit_canvas(model, *, size=280, line_width=22):
     box.canvas, box.clear_button, box.output, box.info = canvas, clear_button, output, info
     box.draw_stroke, box.clear = draw_stroke, clear
     box.ink = state["ink"]
-    predict()
+    show_prediction()
     return box

@@ -1,4 +1,4 @@
-"""helpers.activations: the lessons' ReLU and softmax."""
+"""helpers.activations: the lessons' ReLU, sigmoid, tanh and softmax."""
 
 import numpy as np
 import pytest
@@ -51,3 +51,26 @@ def test_bad_input_is_named(bad, message):
         activations.softmax(bad)
     with pytest.raises(ValueError, match=message):
         activations.relu(bad)
+
+
+# --- tanh, and every function's derivative ------------------------------------------------------
+
+def test_tanh_matches_numpy_and_is_odd():
+    x = np.linspace(-4, 4, 81)
+    assert np.allclose(activations.tanh(x), np.tanh(x))
+    assert np.allclose(activations.tanh(-x), -activations.tanh(x))
+    assert activations.tanh_derivative(0.0) == 1.0
+
+
+@pytest.mark.parametrize("name", list(activations.WITH_DERIVATIVES))
+def test_each_derivative_matches_finite_differences(name):
+    function, derivative = activations.WITH_DERIVATIVES[name]
+    x = np.linspace(-3.05, 3.05, 62)  # 0 is not a sample: ReLU has no derivative there
+    h = 1e-6
+    numeric = (function(x + h) - function(x - h)) / (2 * h)
+    assert np.allclose(derivative(x), numeric, atol=1e-6)
+
+
+def test_tanh_rejects_text():
+    with pytest.raises(ValueError, match="tanh"):
+        activations.tanh(["a"])

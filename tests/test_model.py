@@ -77,7 +77,7 @@ def test_loading_cached_weights_warns_nothing(tmp_path, monkeypatch):
     (np.full((4, 28, 28), 255.0, np.float32), np.zeros(4, int), "normalize the uint8 images"),
     (np.zeros((4, 784), np.float32), np.zeros(4, int), r"shape \(n, 28, 28\)"),
     (np.zeros((4, 28, 28), np.float32), np.eye(10)[:4], "not one-hot rows"),
-    (np.zeros((4, 28, 28), np.float32), np.array([0, 1, 2, 10]), "digits 0-9"),
+    (np.zeros((4, 28, 28), np.float32), np.array([0, 1, 2, 10]), "digits from 0 to 9"),
 ])
 def test_bad_training_data_is_named(x, t, message):
     with pytest.raises(ValueError, match=message):

@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
-from helpers import plots  # noqa: E402
+from helpers import drawing, plots  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("no_figures_left")
 rng = np.random.default_rng(0)
@@ -39,29 +39,65 @@ def test_digit_has_a_colorbar_and_its_label():
     fig = plots.plot_digit(IMAGES[0], 7)
     assert len(fig.axes) == 2  # the image and its colorbar
     assert fig.axes[0].get_title() == "label: 7"
+    assert_whole_pixel_ticks(fig.axes[0])
+
+
+def assert_whole_pixel_ticks(ax):
+    ax.figure.canvas.draw()
+    for ticks in (ax.get_xticks(), ax.get_yticks()):
+        assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
 
 
 def test_caption_reads_pred_prob_true():
     p = np.zeros(10)
     p[7], p[1] = 0.97, 0.03
-    assert plots.caption(p, 7) == "7 97% (7)"
-    assert plots.caption(p, 2) == "7 97% (2)"
+    assert plots.caption(p, 7) == "7 97.0% (7)"
+    assert plots.caption(p, 2) == "7 97.0% (2)"
+    assert plots.caption(p) == "7 97.0%"
 
 
-def test_probabilities_colour_the_predicted_and_the_true_bar():
+@pytest.mark.parametrize("probability, text", [
+    (0.0, "0.0%"), (0.1404, "14.0%"), (0.9994, "99.9%"), (0.99951, ">99.9%"), (1.0, ">99.9%"),
+])
+def test_percent_never_reads_100(probability, text):
+    assert plots.percent(probability) == text
+
+
+def true_markers(ax):
+    """x positions of the markers drawn above the bars (the true digit)."""
+    return [x for line in ax.lines for x in line.get_xdata()]
+
+
+def legend_texts(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+@pytest.mark.parametrize("predicted, true", [(3, 5), (3, 3)])
+def test_predicted_bar_is_red_whether_right_or_wrong(predicted, true):
     p = np.full(10, 0.02)
-    p[3] = 0.82
-    fig = plots.plot_probabilities(p, true_label=5)
-    colours = bar_colours(fig.axes[0])
-    assert colours[3] == to_hex("red") and colours[5] == to_hex("blue")
-    assert colours.count(to_hex(plots.GREY)) == 8
+    p[predicted] = 0.82
+    fig = plots.plot_probabilities(p, true_label=true)
+    ax = fig.axes[0]
+    colours = bar_colours(ax)
+    assert colours[predicted] == to_hex("red")
+    assert colours.count(to_hex(plots.GREY)) == 9
+    assert true_markers(ax) == [true]
+    assert legend_texts(ax) == ["predicted digit", "true digit"]
+
+
+def test_probabilities_without_a_true_digit_have_no_marker():
+    fig = plots.plot_probabilities(one_hot_like([4])[0])
+    assert true_markers(fig.axes[0]) == [] and legend_texts(fig.axes[0]) == ["predicted digit"]
 
 
 def test_prediction_shows_image_and_bars_with_caption():
     fig = plots.plot_prediction(IMAGES[0], one_hot_like([7])[0], 7)
     image_ax, bars_ax = fig.axes
     assert len(image_ax.images) == 1 and len(bars_ax.patches) == 10
-    assert image_ax.get_xlabel() == "7 91% (7)"
+    assert image_ax.get_xlabel() == "predicted 7 (91.0%), true 7"
+    assert bar_colours(bars_ax)[7] == to_hex("red")
+    fig = plots.plot_prediction(IMAGES[0], one_hot_like([7])[0])
+    assert fig.axes[0].get_xlabel() == "predicted 7 (91.0%)"
 
 
 def test_grid_captions_are_blue_when_right_and_red_when_wrong():
@@ -70,8 +106,17 @@ def test_grid_captions_are_blue_when_right_and_red_when_wrong():
     fig = plots.plot_digit_grid(IMAGES, LABELS, p)
     titles = [ax.title for ax in fig.axes]
     assert [to_hex(t.get_color()) for t in titles].count(to_hex("red")) == 2
-    assert titles[1].get_text() == "3 91% (2)"
-    assert titles[0].get_text() == "7 91% (7)"
+    assert titles[1].get_text() == "3 91.0% (2)"
+    assert titles[0].get_text() == "7 91.0% (7)"
+    assert any(plots.CAPTION_KEY in t.get_text() for t in fig.texts)  # the key to the captions
+
+
+def test_mistakes_never_read_100_percent():
+    labels = np.array([0, 1, 2])
+    p = one_hot_like([5, 6, 2], confidence=1 - 1e-6)  # float32 softmax can round to this
+    fig = plots.plot_mistakes(IMAGES[:3], labels, p)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["5 >99.9% (0)", "6 >99.9% (1)"]
 
 
 def test_grid_without_predictions_shows_labels():
@@ -116,6 +161,7 @@ def test_class_counts_label_every_bar():
 
 @pytest.mark.parametrize("call, message", [
     (lambda: plots.plot_prediction(IMAGES[0], np.full(9, 0.1)), "10 values per image"),
+    (lambda: plots.plot_prediction(IMAGES[0], np.full((2, 10), 0.1)), "one row of 10"),
     (lambda: plots.plot_prediction(np.zeros((27, 28)), np.full(10, 0.1)), r"28x28 MNIST image, got shape \(27, 28\)"),
     (lambda: plots.plot_digit(IMAGES[0], 10), "digit from 0 to 9"),
     (lambda: plots.plot_digit_grid(IMAGES, LABELS[:3]), "one digit per image"),
@@ -161,3 +207,46 @@ def test_history_ticks_a_few_whole_epochs_of_a_long_run(epochs):
         assert 2 <= len(ticks) <= plots.MAX_EPOCH_TICKS
         assert all(float(t).is_integer() for t in ticks)
         assert len(ax.lines[0].get_xdata()) == epochs  # every epoch is still drawn
+
+
+# --- activations: a derivative that jumps is drawn as a step ---------------------------------
+
+def test_relu_derivative_is_drawn_as_a_step():
+    fig = plots.plot_activation("relu")
+    derivative_ax = fig.axes[1]
+    pieces = [line for line in derivative_ax.lines if len(line.get_xdata()) > 2]
+    assert len(pieces) == 2  # left of 0 and right of 0, no line joining them
+    values = np.concatenate([line.get_ydata() for line in pieces])
+    assert set(np.unique(values)) == {0.0, 1.0}  # never a value in between: no steep line
+    dots = {float(line.get_ydata()[0]): line.get_markerfacecolor()
+            for line in derivative_ax.lines if line.get_marker() == "o"}
+    assert set(dots) == {0.0, 1.0}
+    assert to_hex(dots[1.0]) == to_hex("white")  # open: relu'(0) is taken as 0
+
+
+@pytest.mark.parametrize("name, x_range", [("sigmoid", (-5, 5)), ("tanh", (-5, 5)),
+                                           ("relu", (1, 5))])
+def test_smooth_derivatives_are_one_line(name, x_range):
+    fig = plots.plot_activation(name, x_range)
+    assert [len(line.get_xdata()) for line in fig.axes[1].lines
+            if len(line.get_xdata()) > 2] == [201]
+
+
+def test_activation_names_the_choices():
+    with pytest.raises(ValueError, match="relu, sigmoid, tanh"):
+        plots.plot_activation("softplus")
+
+
+# --- the drawing lesson's preprocessing ------------------------------------------------------
+
+def test_preprocessing_shows_the_three_steps_in_whole_pixels():
+    ink = drawing.draw_stroke(np.zeros((280, 280)), [(40, 200), (250, 215)], 22)
+    fig = plots.plot_preprocessing(ink)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == "1. drawing 280x280, ink box"
+    assert titles[1] in ("2. box scaled to 20x3", "2. box scaled to 20x4")
+    assert np.array_equal(fig.axes[2].images[0].get_array(), drawing.preprocess_drawing(ink))
+    for ax in fig.axes[:3]:
+        assert_whole_pixel_ticks(ax)
+    with pytest.raises(drawing.EmptyDrawingError):
+        plots.plot_preprocessing(np.zeros((50, 50)))
