@@ -6,6 +6,8 @@
 #   make binder-check  build Binder's environment from binder/ alone (no Docker) and run lessons in it
 #   make budget   time and memory of every notebook, training speed (BUDGET_FLAGS=--make-test: + make test)
 #   make browser-test  run every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
+#   make student  the student edition (solutions replaced by empty cells): build/student/ and build/student.zip
+#   make student-check  the student edition, then run each of its notebooks top to bottom
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +21,8 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
 
-.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test
+.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test \
+	student student-check
 
 # JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -69,6 +72,14 @@ budget: $(STAMP)
 # Installs Debian's chromium with apt-get when /usr/bin/chromium is missing (as root).
 browser-test: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/python tools/browser_test.py
+
+# The student edition is a build product, never committed (see README, 학생용 배포판).
+student: $(STAMP)
+	$(BIN)/python tools/student.py
+
+# Runs every edition notebook in a fresh kernel (as long as make test itself): CI runs it, make test does not.
+student-check: $(STAMP)
+	$(BIN)/python tools/student.py --execute
 
 clean:
 	rm -rf $(VENV) .pytest_cache
