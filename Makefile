@@ -8,6 +8,7 @@
 #   make browser-test  run every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
 #   make student  the student edition (solutions replaced by empty cells): build/student/ and build/student.zip
 #   make student-check  the student edition, then run each of its notebooks top to bottom
+#   make guide    measure every lesson and regenerate the tables of docs/instructor_guide.md
 #   make site     the course website from the stored outputs (build/site/_build/html), offline
 #   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
 
@@ -24,7 +25,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
 
 .PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test \
-	student student-check site site-check
+	student student-check site site-check guide
 
 # JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -83,6 +84,10 @@ student: $(STAMP)
 student-check: $(STAMP)
 	$(BIN)/python tools/student.py --execute
 
+# Runs every lesson once (as make budget does) to measure it: about as long as make test.
+guide: $(STAMP)
+	$(BIN)/python tools/instructor_guide.py
+
 # The website's toolchain lives in its own venv, so the course's environment does not grow.
 SITE_VENV := build/site-venv
 SITE_DIGEST := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('site/requirements.txt','rb').read()).hexdigest()[:16])")
@@ -106,7 +111,7 @@ site: $(SITE_STAMP) $(MATHJAX)
 
 # Playwright (from the course's environment) drives Debian's /usr/bin/chromium.
 site-check: $(STAMP) site
-	$(BIN)/python -m pytest -p no:xdist -p no:cacheprovider tests/site
+	$(BIN)/python -m pytest -p no:xdist -p no:cacheprovider site/tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache
