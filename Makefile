@@ -78,7 +78,7 @@ browser-test: $(STAMP) $(LAB_SETTINGS)
 
 # The student edition is a build product, never committed (see README, 학생용 배포판).
 student: $(STAMP)
-	$(BIN)/python tools/student.py
+	$(BIN)/python tools/student.py $(STUDENT_FLAGS)
 
 # Runs every edition notebook in a fresh kernel (as long as make test itself): CI runs it, make test does not.
 student-check: $(STAMP)

@@ -4,6 +4,7 @@ Running every edition notebook top to bottom takes about as long as `make test` 
 `make student-check` (run by CI), not part of `make test`.
 """
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -107,3 +108,26 @@ def test_the_edition_carries_what_a_student_needs(edition_folder):
               if p.is_file() and p.suffix != ".ipynb"]
     for name in others:  # e.g. the glossary
         assert (edition_folder / "notebooks" / name).exists()
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_the_edition_is_committed_to_a_branch_with_a_growing_history(tmp_path, monkeypatch):
+    for role in ("AUTHOR", "COMMITTER"):  # a machine without a git identity can run it too
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Course")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "course@example.org")
+    repo, folder = tmp_path / "repo", tmp_path / "edition"
+    repo.mkdir()
+    git(repo, "init", "--quiet")
+    folder.mkdir()
+    (folder / "lesson.txt").write_text("v1", encoding="utf-8")
+    first = student.commit_to_branch(folder, "student", repo=repo)
+    assert student.commit_to_branch(folder, "student", repo=repo) == first  # unchanged: no commit
+    (folder / "lesson.txt").write_text("v2", encoding="utf-8")
+    second = student.commit_to_branch(folder, "student", repo=repo)
+    assert git(repo, "rev-list", "--count", "student") == "2"
+    assert git(repo, "rev-parse", f"{second}^") == first
+    assert git(repo, "show", "student:lesson.txt") == "v2"

@@ -4,6 +4,8 @@
     python tools/student.py --out DIR        # somewhere else
     python tools/student.py --execute        # also run every edition notebook top to bottom
                                              # in a fresh kernel (`make student-check`)
+    python tools/student.py --branch student # also commit the edition to the branch `student`
+                                             # (for nbgitpuller; then: git push origin student)
 
 A solution is a code cell whose ``metadata.tags`` contains ``solution``. In the edition it becomes
 a code cell with the same id holding only the prompt ``# 여기에 코드를 작성하세요`` and no output;
@@ -18,9 +20,12 @@ Notebooks are found by their ``NN_name.ipynb`` pattern, never from a fixed list.
 """
 
 import argparse
+import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -102,6 +107,30 @@ def write_edition(out, root=ROOT):
     return written
 
 
+def commit_to_branch(folder, branch, repo=ROOT, message="학생용 배포판"):
+    """Commit the files of ``folder`` as the whole tree of ``branch`` in the git repo ``repo``.
+
+    The branch's history grows by one commit per call (its parent is the branch's last commit),
+    so a hub's nbgitpuller can merge each update into the students' copies. The checkout of
+    ``repo`` and its index are left alone. Returns the new commit's id.
+    """
+    def git(*args, env=None):
+        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                              text=True, env=env).stdout.strip()
+
+    parent = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet",
+                             f"refs/heads/{branch}"], capture_output=True, text=True).stdout.strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        git("--work-tree", str(folder), "add", "--all", "--force", ".", env=env)
+        tree = git("write-tree", env=env)
+    if parent and git("rev-parse", f"{parent}^{{tree}}") == tree:
+        return parent  # nothing changed since the last edition
+    commit = git("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message)
+    git("update-ref", f"refs/heads/{branch}", commit, *([parent] if parent else []))
+    return commit
+
+
 def execute(path, timeout=600):
     """Run the notebook at ``path`` top to bottom in a fresh kernel (not saved); return seconds."""
     from nbclient import NotebookClient
@@ -121,6 +150,7 @@ def main(argv=None):
     parser.add_argument("--execute", action="store_true",
                         help="run every edition notebook top to bottom; fail on the first error")
     parser.add_argument("--no-zip", action="store_true", help="do not write <out>.zip")
+    parser.add_argument("--branch", help="also commit the edition as the whole tree of this branch")
     args = parser.parse_args(argv)
     out = args.out.resolve()
     written = write_edition(out)
@@ -130,6 +160,9 @@ def main(argv=None):
     if not args.no_zip:
         archive = shutil.make_archive(str(out), "zip", root_dir=out.parent, base_dir=out.name)
         print(f"zip for an LMS: {archive}")
+    if args.branch:
+        commit = commit_to_branch(out, args.branch)
+        print(f"branch {args.branch} is at {commit[:12]}: `git push origin {args.branch}` publishes it")
     if args.execute:
         from nbclient.exceptions import CellExecutionError
 
