@@ -142,8 +142,8 @@ def measured_from_guide(text):
     """{notebook name: (seconds, peak MB)} read back from an existing lesson table."""
     found = {}
     for line in text.splitlines():
-        match = re.match(r"\|\s*\[(\d\d_[a-z0-9_]+\.ipynb)\].*\|\s*([\d.]+)\s*초\s*\|\s*([\d,]+)\s*MB\s*\|\s*$",
-                         line)
+        match = re.match(r"\|\s*\[[^]]*\]\(\.\./notebooks/(\d\d_[a-z0-9_]+\.ipynb)\).*"
+                         r"\|\s*([\d.]+)\s*초\s*\|\s*([\d,]+)\s*MB\s*\|\s*$", line)
         if match:
             found[match.group(1)] = (float(match.group(2)), float(match.group(3).replace(",", "")))
     return found
@@ -165,7 +165,7 @@ def lessons_table(paths, measured):
         seconds, peak = measured.get(path.name, (None, None))
         run = f"{seconds:.1f} 초" if seconds is not None else "—"
         memory = f"{peak:,.0f} MB" if peak is not None else "—"
-        rows.append(f"| [{path.name}](../notebooks/{path.name}) {_cell(info['title'])} | {objectives} "
+        rows.append(f"| [{_cell(info['title'])}](../notebooks/{path.name}) | {objectives} "
                     f"| {_cell(info['prerequisites']) or '—'} | {_cell(info['planned']) or '—'} "
                     f"| 약 {math.ceil(reading_minutes(nb))}분 | {run} | {memory} |")
     return "\n".join(rows)
@@ -237,7 +237,7 @@ def main(argv=None):
     text = GUIDE.read_text(encoding="utf-8")
     paths = lesson_paths()
     if args.check:
-        listed = set(measured_from_guide(text)) | set(re.findall(r"\|\s*\[(\d\d_[a-z0-9_]+\.ipynb)\]", text))
+        listed = set(re.findall(r"^\|\s*\[[^]]*\]\(\.\./notebooks/(\d\d_[a-z0-9_]+\.ipynb)\)", text, re.M))
         missing = {p.name for p in paths} - listed
         extra = listed - {p.name for p in paths}
         if missing or extra:

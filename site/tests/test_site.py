@@ -26,6 +26,7 @@ HTML = ROOT / "build" / "site" / "_build" / "html"
 ARTIFACTS = ROOT / "artifacts" / "site"
 LESSONS = build_site.lesson_paths(ROOT)
 PAGES = [*LESSONS, *build_site.page_paths(ROOT)]
+PAGE_TIMEOUT_MS = 180_000
 
 
 def html_path(source):
@@ -67,6 +68,8 @@ class LoadedPage:
 
     def __init__(self, browser, url):
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        # Generous: on a busy 2-core machine a page with MathJax can take tens of seconds.
+        self.context.set_default_timeout(PAGE_TIMEOUT_MS)
         self.outside, self.errors = [], []
 
         def route(route):
@@ -93,7 +96,7 @@ def pages(browser, server):
         if page.page.locator(".math").count():
             page.page.wait_for_function(
                 "document.querySelectorAll('mjx-container').length >= "
-                "document.querySelectorAll('.math').length", timeout=30_000)
+                "document.querySelectorAll('.math').length")
         page.page.screenshot(path=str(ARTIFACTS / f"{source.stem}.png"), full_page=False)
         loaded[source] = page
     yield loaded
