@@ -53,8 +53,12 @@ def server():
 def browser():
     from playwright.sync_api import sync_playwright
 
-    if not browser_test.CHROMIUM.exists():
-        pytest.fail(f"{browser_test.CHROMIUM} is missing: apt-get install chromium fonts-nanum")
+    # Debian's chromium and fonts-nanum, installed with apt-get when missing (as root), as
+    # `make browser-test` does.
+    try:
+        browser_test.ensure_chromium()
+    except browser_test.Failure as failure:
+        pytest.fail(str(failure))
     with sync_playwright() as playwright:
         # Playwright starts Chromium with a fresh temporary profile (its --user-data-dir).
         chromium = playwright.chromium.launch(executable_path=str(browser_test.CHROMIUM),
