@@ -6,6 +6,11 @@
 #   make binder-check  build Binder's environment from binder/ alone (no Docker) and run lessons in it
 #   make budget   time and memory of every notebook, training speed (BUDGET_FLAGS=--make-test: + make test)
 #   make browser-test  run every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
+#   make student  the student edition (solutions replaced by empty cells): build/student/ and build/student.zip
+#   make student-check  the student edition, then run each of its notebooks top to bottom
+#   make guide    measure every lesson and regenerate the tables of docs/instructor_guide.md
+#   make site     the course website from the stored outputs (build/site/_build/html), offline
+#   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +24,8 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
 
-.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test
+.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test \
+	student student-check site site-check guide
 
 # JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -69,6 +75,43 @@ budget: $(STAMP)
 # Installs Debian's chromium with apt-get when /usr/bin/chromium is missing (as root).
 browser-test: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/python tools/browser_test.py
+
+# The student edition is a build product, never committed (see README, 학생용 배포판).
+student: $(STAMP)
+	$(BIN)/python tools/student.py $(STUDENT_FLAGS)
+
+# Runs every edition notebook in a fresh kernel (as long as make test itself): CI runs it, make test does not.
+student-check: $(STAMP)
+	$(BIN)/python tools/student.py --execute
+
+# Runs every lesson once (as make budget does) to measure it: about as long as make test.
+guide: $(STAMP)
+	$(BIN)/python tools/instructor_guide.py
+
+# The website's toolchain lives in its own venv, so the course's environment does not grow.
+SITE_VENV := build/site-venv
+SITE_DIGEST := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('site/requirements.txt','rb').read()).hexdigest()[:16])")
+SITE_STAMP := $(SITE_VENV)/.installed-$(SITE_DIGEST)
+MATHJAX := build/site-npm/node_modules/mathjax/es5/tex-chtml.js
+
+$(SITE_STAMP): site/requirements.txt
+	@test -x $(SITE_VENV)/bin/python || $(PYTHON) -m venv $(SITE_VENV)
+	$(SITE_VENV)/bin/python -m pip install --quiet -r site/requirements.txt
+	@rm -f $(SITE_VENV)/.installed-*
+	@touch $@
+
+$(MATHJAX): site/package.json site/package-lock.json
+	@mkdir -p build/site-npm
+	cp site/package.json site/package-lock.json build/site-npm/
+	cd build/site-npm && npm ci --no-audit --no-fund --quiet
+	@touch $@
+
+site: $(SITE_STAMP) $(MATHJAX)
+	$(SITE_VENV)/bin/python tools/build_site.py
+
+# Playwright (from the course's environment) drives Debian's /usr/bin/chromium.
+site-check: $(STAMP) site
+	$(BIN)/python -m pytest -p no:xdist -p no:cacheprovider site/tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache

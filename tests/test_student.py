@@ -1,0 +1,133 @@
+"""tools/student.py: the student edition hides every solution, keeps the rest, and round-trips.
+
+Running every edition notebook top to bottom takes about as long as `make test` itself, so it is
+`make student-check` (run by CI), not part of `make test`.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import student  # noqa: E402
+
+LESSONS = student.lesson_paths(ROOT / "notebooks")
+
+
+def exercise_notebook():
+    nb = nbformat.v4.new_notebook()
+    teach = nbformat.v4.new_code_cell("x = 1\nx", id="teach")
+    teach.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"},
+                                            execution_count=1)]
+    teach.execution_count = 1
+    solution = nbformat.v4.new_code_cell("answer = 'secret-solution-line'\nprint(answer)", id="sol")
+    solution.metadata = {"tags": ["solution"], "jupyter": {"source_hidden": True}}
+    solution.outputs = [nbformat.v4.new_output("stream", name="stdout", text="secret-solution-line\n")]
+    solution.execution_count = 2
+    nb.cells = [nbformat.v4.new_markdown_cell("# 00. 제목", id="title"), teach, solution]
+    return nb
+
+
+def test_a_solution_becomes_a_visible_empty_prompt_and_the_rest_is_kept():
+    nb = exercise_notebook()
+    edition = student.student_edition(nb)
+    assert [c.id for c in edition.cells] == ["title", "teach", "sol"]
+    prompt = edition.cells[2]
+    assert prompt.source == student.PROMPT
+    assert prompt.outputs == [] and prompt.execution_count is None
+    assert "jupyter" not in prompt.metadata  # the prompt is not collapsed away
+    assert edition.cells[:2] == nb.cells[:2]
+    assert "secret-solution-line" not in nbformat.writes(edition)
+    assert "secret-solution-line" in nbformat.writes(nb)  # the instructor's notebook is untouched
+
+
+def test_restore_gives_the_instructor_notebook_back():
+    nb = exercise_notebook()
+    assert student.restore(student.student_edition(nb), nb) == nb
+
+
+def test_restore_refuses_an_edition_that_lost_an_exercise_cell():
+    nb = exercise_notebook()
+    edition = student.student_edition(nb)
+    edition.cells.pop()
+    with pytest.raises(ValueError, match="make student"):
+        student.restore(edition, nb)
+
+
+def solution_lines(nb):
+    """Every non-blank, non-comment line of the notebook's solutions."""
+    return {line.strip() for cell in nb.cells if student.is_solution(cell)
+            for line in cell.source.splitlines()
+            if line.strip() and not line.strip().startswith("#")}
+
+
+def test_the_course_has_lessons_with_solutions():
+    assert LESSONS, "no NN_name.ipynb notebooks found"
+    assert any(solution_lines(nbformat.read(p, as_version=4)) for p in LESSONS)
+
+
+@pytest.fixture(scope="module")
+def edition_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student") / "edition"
+    student.write_edition(out)
+    return out
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_no_solution_leaks_into_the_edition(path, edition_folder):
+    instructor = nbformat.read(path, as_version=4)
+    edition = nbformat.read(edition_folder / "notebooks" / path.name, as_version=4)
+    assert not any(student.is_solution(c) for c in edition.cells)
+    # A solution line may also be teaching code (a shared import); only the others count.
+    teaching = {line.strip() for c in instructor.cells if not student.is_solution(c)
+                for line in c.source.splitlines()}
+    text = nbformat.writes(edition)
+    leaked = [line for line in solution_lines(instructor) - teaching if line in text]
+    assert not leaked, f"solution code in the student edition of {path.name}: {leaked[:3]}"
+    prompts = [c for c in edition.cells if student.EXERCISE_TAG in c.metadata.get("tags", [])]
+    assert len(prompts) == sum(student.is_solution(c) for c in instructor.cells)
+    assert all(c.source == student.PROMPT and not c.outputs for c in prompts)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_the_edition_round_trips_to_the_instructor_notebook(path, edition_folder):
+    instructor = nbformat.read(path, as_version=4)
+    edition = nbformat.read(edition_folder / "notebooks" / path.name, as_version=4)
+    assert edition.metadata == instructor.metadata  # widget state kept whole
+    assert student.restore(edition, instructor) == instructor
+
+
+def test_the_edition_carries_what_a_student_needs(edition_folder):
+    assert (edition_folder / "helpers" / "__init__.py").exists()
+    assert (edition_folder / "requirements.lock").exists()
+    others = [p.name for p in (ROOT / "notebooks").iterdir()
+              if p.is_file() and p.suffix != ".ipynb"]
+    for name in others:  # e.g. the glossary
+        assert (edition_folder / "notebooks" / name).exists()
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_the_edition_is_committed_to_a_branch_with_a_growing_history(tmp_path, monkeypatch):
+    for role in ("AUTHOR", "COMMITTER"):  # a machine without a git identity can run it too
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Course")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "course@example.org")
+    repo, folder = tmp_path / "repo", tmp_path / "edition"
+    repo.mkdir()
+    git(repo, "init", "--quiet")
+    folder.mkdir()
+    (folder / "lesson.txt").write_text("v1", encoding="utf-8")
+    first = student.commit_to_branch(folder, "student", repo=repo)
+    assert student.commit_to_branch(folder, "student", repo=repo) == first  # unchanged: no commit
+    (folder / "lesson.txt").write_text("v2", encoding="utf-8")
+    second = student.commit_to_branch(folder, "student", repo=repo)
+    assert git(repo, "rev-list", "--count", "student") == "2"
+    assert git(repo, "rev-parse", f"{second}^") == first
+    assert git(repo, "show", "student:lesson.txt") == "v2"

@@ -1,0 +1,265 @@
+"""Regenerate the generated parts of docs/instructor_guide.md (`make guide`).
+
+    python tools/instructor_guide.py                 # measure every lesson, rewrite the guide
+    python tools/instructor_guide.py --no-measure    # keep the measured columns, redo the rest
+    python tools/instructor_guide.py --check         # exit 1 if the lesson list is out of date
+    python tools/instructor_guide.py --hub https://hub.example.ac.kr   # nbgitpuller links for a hub
+
+What it writes, each between its own ``<!-- NAME:start -->`` / ``<!-- NAME:end -->`` markers:
+
+- ``lessons``: one row per lesson notebook (found by the NN_name.ipynb pattern): its learning
+  objectives, prerequisites and planned time, read from the title cell (``**학습 목표**`` with
+  a list, ``**선수 지식**: …``, ``**예상 시간**: …``; a lesson without them yet shows its
+  ``**이 노트북에서 배울 것**`` sentence instead), an estimated reading time, and the wall time
+  and peak memory measured by running it top to bottom in a fresh kernel, as `make budget` does;
+- ``memory``: the per-student memory guarantee and limit for a JupyterHub, from those peaks;
+- ``nbgitpuller``: links that pull the course (and the student edition's branch) into a hub,
+  built from the repository address in pyproject.toml.
+
+Text outside the markers is the guide's own prose and is never touched.
+"""
+
+import argparse
+import datetime as dt
+import math
+import os
+import re
+import shutil
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+GUIDE = ROOT / "docs" / "instructor_guide.md"
+NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+NAV_IDS = ("nav-top", "nav-bottom")
+# Reading speed assumed for the estimate: Korean technical prose, characters without spaces.
+CHARS_PER_MINUTE = 400
+SECONDS_PER_CODE_LINE = 3   # reading a line of code before running it
+SERVER_MB = 200             # the single-user Jupyter server beside the kernel
+IDLE_KERNEL_MB = 600        # a second lesson's kernel with TensorFlow imported, left running
+DEFAULT_HUB = "https://jupyterhub.example.ac.kr"
+STUDENT_BRANCH = "student"
+
+
+def lesson_paths(root=ROOT):
+    return sorted(p for p in (root / "notebooks").glob("*.ipynb") if NAME_PATTERN.match(p.name))
+
+
+def repository_url(root=ROOT):
+    with open(root / "pyproject.toml", "rb") as file:
+        return tomllib.load(file)["project"]["urls"]["Repository"].rstrip("/")
+
+
+# --- what a lesson says about itself --------------------------------------------------------------
+
+def title_cell(nb):
+    """The markdown cell with the lesson's ``# `` heading (the navigation cells skipped)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.get("id") not in NAV_IDS and \
+                any(line.startswith("# ") for line in cell.source.splitlines()):
+            return cell
+    raise ValueError("the notebook has no '# ' title heading")
+
+
+def _field(text, name):
+    """The text after ``**name**`` (and an optional colon), with its continuation lines.
+
+    A continuation line is one that does not start a new field (``**``), a list item or a
+    heading, so ``**선수 지식**: …`` and ``**예상 시간**: …`` on consecutive lines stay apart.
+    """
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        match = re.match(rf"\s*\*\*{re.escape(name)}\*\*\s*[:：]?\s*(.*)", line)
+        if not match:
+            continue
+        parts = [match.group(1).strip()]
+        for more in lines[i + 1:]:
+            if not more.strip() or re.match(r"\s*(\*\*|[-*]\s|#)", more):
+                break
+            parts.append(more.strip())
+        return " ".join(p for p in parts if p) or None
+    return None
+
+
+def _first_sentence(text):
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    return match.group(1) if match else text
+
+
+def lesson_info(nb):
+    """Title, objectives, prerequisites and planned time from the title cell; None where absent."""
+    text = title_cell(nb).source
+    title = next(line[2:].strip() for line in text.splitlines() if line.startswith("# "))
+    objectives = []
+    match = re.search(r"\*\*학습 목표\*\*\s*[:：]?\s*\n((?:\s*[-*]\s+.+\n?)+)", text)
+    if match:
+        objectives = [re.sub(r"^\s*[-*]\s+", "", line).strip()
+                      for line in match.group(1).splitlines() if line.strip()]
+    summary = _field(text, "이 노트북에서 배울 것") or _field(text, "이 과정에서 배울 것")
+    if not objectives and summary:
+        objectives = [_first_sentence(summary)]
+    return {"title": title, "objectives": objectives,
+            "prerequisites": _field(text, "선수 지식"), "planned": _field(text, "예상 시간")}
+
+
+def reading_minutes(nb):
+    """Estimated minutes to read the lesson's prose and code (see CHARS_PER_MINUTE)."""
+    chars = sum(len(re.sub(r"\s", "", c.source)) for c in nb.cells
+                if c.cell_type == "markdown" and c.get("id") not in NAV_IDS)
+    code_lines = sum(1 for c in nb.cells if c.cell_type == "code"
+                     for line in c.source.splitlines() if line.strip())
+    return chars / CHARS_PER_MINUTE + code_lines * SECONDS_PER_CODE_LINE / 60
+
+
+# --- measuring --------------------------------------------------------------------------------------
+
+def measure(paths):
+    """{notebook name: (seconds, peak MB)} from running each lesson in a fresh kernel, as budget does."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import budget
+
+    os.environ.update(budget.COURSE_ENV)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="guide-") as tmp:
+        folder = Path(tmp) / "notebooks"
+        shutil.copytree(ROOT / "notebooks", folder)
+        os.environ["DLA_CACHE_DIR"] = str(Path(tmp) / "model-cache")  # empty, as in a new session
+        for path in paths:
+            print(f"running {path.name} ...", flush=True)
+            row = budget.measure_notebook(path, folder)
+            if row["error"]:
+                raise SystemExit(f"{path.name} failed: {row['error']}")
+            results[path.name] = (row["seconds"], row["peak_mb"])
+    return results
+
+
+def measured_from_guide(text):
+    """{notebook name: (seconds, peak MB)} read back from an existing lesson table."""
+    found = {}
+    for line in text.splitlines():
+        match = re.match(r"\|\s*\[[^]]*\]\(\.\./notebooks/(\d\d_[a-z0-9_]+\.ipynb)\).*"
+                         r"\|\s*([\d.]+)\s*초\s*\|\s*([\d,]+)\s*MB\s*\|\s*$", line)
+        if match:
+            found[match.group(1)] = (float(match.group(2)), float(match.group(3).replace(",", "")))
+    return found
+
+
+# --- the generated parts ----------------------------------------------------------------------------
+
+def _cell(text):
+    return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def lessons_table(paths, measured):
+    rows = ["| 레슨 | 학습 목표 | 선수 지식 | 예상 시간 | 읽기(추정) | 실행(측정) | 최대 메모리 |",
+            "|---|---|---|---|---:|---:|---:|"]
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        info = lesson_info(nb)
+        objectives = "<br>".join(f"• {_cell(o)}" for o in info["objectives"]) or "—"
+        seconds, peak = measured.get(path.name, (None, None))
+        run = f"{seconds:.1f} 초" if seconds is not None else "—"
+        memory = f"{peak:,.0f} MB" if peak is not None else "—"
+        rows.append(f"| [{_cell(info['title'])}](../notebooks/{path.name}) | {objectives} "
+                    f"| {_cell(info['prerequisites']) or '—'} | {_cell(info['planned']) or '—'} "
+                    f"| 약 {math.ceil(reading_minutes(nb))}분 | {run} | {memory} |")
+    return "\n".join(rows)
+
+
+def _round_up(mb, step_mb):
+    return math.ceil(mb / step_mb) * step_mb
+
+
+def memory_section(measured):
+    if not measured:
+        return "(아직 측정하지 않았습니다: `make guide`를 실행하세요.)"
+    name, (_, peak) = max(measured.items(), key=lambda item: item[1][1])
+    guarantee = _round_up(peak + SERVER_MB, 256)
+    limit = _round_up(peak + IDLE_KERNEL_MB + SERVER_MB, 512)
+    return "\n".join([
+        f"- 한 레슨 커널의 최대 메모리: **{peak:,.0f} MB** ({name}, 위 표의 측정값)",
+        f"- 학생 한 명의 보장 메모리(guarantee): 커널 최대값 + Jupyter 서버 약 {SERVER_MB} MB를 "
+        f"256 MB 단위로 올림 = **{guarantee / 1024:g} GiB**",
+        f"- 학생 한 명의 상한(limit): 여기에 끝내지 않은 다른 레슨의 커널 하나(약 {IDLE_KERNEL_MB} MB)를 "
+        f"더해 512 MB 단위로 올림 = **{limit / 1024:g} GiB**",
+        "",
+        "```python",
+        "# jupyterhub_config.py",
+        f'c.Spawner.mem_guarantee = "{guarantee}M"',
+        f'c.Spawner.mem_limit = "{limit}M"',
+        "```",
+    ])
+
+
+def nbgitpuller_link(hub, repo, branch, notebook="00_index.ipynb"):
+    """A hub link that clones or updates ``repo`` for the user, then opens ``notebook``."""
+    folder = repo.rstrip("/").rsplit("/", 1)[-1]
+    query = urlencode({"repo": repo, "branch": branch,
+                       "urlpath": f"lab/tree/{folder}/notebooks/{notebook}"}, quote_via=quote)
+    return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+
+
+def nbgitpuller_section(hub, repo):
+    return "\n".join([
+        f"- 강사용(풀이 포함, `main`): <{nbgitpuller_link(hub, repo, 'main')}>",
+        f"- 학생용 배포판(`{STUDENT_BRANCH}` 브랜치, 아래 \"학생용 배포판 나눠 주기\" 참고): "
+        f"<{nbgitpuller_link(hub, repo, STUDENT_BRANCH)}>",
+    ])
+
+
+def replace_between(text, name, content):
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{GUIDE.name} lacks the markers {start} ... {end}")
+    return pattern.sub(lambda _: f"{start}\n{content}\n{end}", text)
+
+
+def generate(text, paths, measured, hub, repo, when):
+    text = replace_between(text, "lessons", lessons_table(paths, measured) + f"\n\n{when}")
+    text = replace_between(text, "memory", memory_section(measured))
+    return replace_between(text, "nbgitpuller", nbgitpuller_section(hub, repo))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-measure", action="store_true",
+                        help="keep the run times and memory already in the guide")
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 if the guide's lesson list differs from notebooks/")
+    parser.add_argument("--hub", default=DEFAULT_HUB, help="the JupyterHub address for the links")
+    args = parser.parse_args(argv)
+    text = GUIDE.read_text(encoding="utf-8")
+    paths = lesson_paths()
+    if args.check:
+        listed = set(re.findall(r"^\|\s*\[[^]]*\]\(\.\./notebooks/(\d\d_[a-z0-9_]+\.ipynb)\)", text, re.M))
+        missing = {p.name for p in paths} - listed
+        extra = listed - {p.name for p in paths}
+        if missing or extra:
+            print(f"{GUIDE.relative_to(ROOT)} is out of date (missing {sorted(missing)}, "
+                  f"gone {sorted(extra)}): run `make guide`")
+            return 1
+        return 0
+    if args.no_measure:
+        measured = measured_from_guide(text)
+        when = re.search(r"<!-- lessons:start -->.*?\n\n(측정:[^\n]*)\n<!-- lessons:end -->", text, re.S)
+        when = when.group(1) if when else "측정: (아직 없음)"
+    else:
+        measured = measure(paths)
+        text = GUIDE.read_text(encoding="utf-8")  # read again: measuring takes minutes
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = (f"측정: {stamp}, {os.cpu_count()}코어 Linux, 레슨마다 새 커널에서 처음부터 끝까지 "
+                "(`make guide`; 바쁜 컴퓨터에서는 더 오래 걸립니다).")
+    GUIDE.write_text(generate(text, paths, measured, args.hub, repository_url(), when),
+                     encoding="utf-8")
+    print(f"updated {GUIDE.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

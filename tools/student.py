@@ -1,0 +1,184 @@
+"""Write the student edition of the course: every exercise solution replaced by an empty cell.
+
+    python tools/student.py                  # build/student/ and build/student.zip (`make student`)
+    python tools/student.py --out DIR        # somewhere else
+    python tools/student.py --execute        # also run every edition notebook top to bottom
+                                             # in a fresh kernel (`make student-check`)
+    python tools/student.py --branch student # also commit the edition to the branch `student`
+                                             # (for nbgitpuller; then: git push origin student)
+
+A solution is a code cell whose ``metadata.tags`` contains ``solution``. In the edition it becomes
+a code cell with the same id holding only the prompt ``# 여기에 코드를 작성하세요`` and no output;
+every other cell, its stored outputs, the saved widget state and the quiz text stay exactly as
+they are. Because the ids are kept, ``restore(edition, instructor)`` puts the solutions back and
+gives the instructor notebook again: the tests check that round trip, so the edition cannot drift.
+
+The edition folder mirrors what a student needs beside the notebooks: ``notebooks/`` (lessons in
+their student form, plus the other files there, such as the glossary), ``helpers/``,
+``pyproject.toml``, ``requirements.lock``, ``environment.yml``, ``binder/`` and ``README.md``.
+Notebooks are found by their ``NN_name.ipynb`` pattern, never from a fixed list.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+SOLUTION_TAG = "solution"
+EXERCISE_TAG = "exercise"
+PROMPT = "# 여기에 코드를 작성하세요"
+# What a student's copy needs besides the notebooks, so it installs and runs like the repository.
+SUPPORT = ("helpers", "pyproject.toml", "requirements.lock", "requirements.in", "environment.yml",
+           "binder", "README.md", "Makefile")
+KERNEL = "python3"
+
+
+def lesson_paths(folder):
+    """The course notebooks in ``folder``, in lesson order."""
+    return sorted(p for p in Path(folder).glob("*.ipynb") if NAME_PATTERN.match(p.name))
+
+
+def is_solution(cell):
+    return cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", [])
+
+
+def student_cell(solution):
+    """The empty exercise cell that stands where ``solution`` was (same id, visible, no output)."""
+    cell = nbformat.v4.new_code_cell(PROMPT)
+    cell.id = solution.id
+    cell.metadata["tags"] = [EXERCISE_TAG]
+    return cell
+
+
+def student_edition(nb):
+    """A copy of ``nb`` with every solution cell replaced by :func:`student_cell`."""
+    edition = nbformat.reads(nbformat.writes(nb), as_version=4)  # a deep copy, nothing shared
+    edition.cells = [student_cell(c) if is_solution(c) else c for c in edition.cells]
+    return edition
+
+
+def restore(edition, instructor):
+    """Put the instructor's solutions back into ``edition`` (matched by cell id); return a copy."""
+    solutions = {c.id: c for c in instructor.cells if is_solution(c)}
+    restored = nbformat.reads(nbformat.writes(edition), as_version=4)
+    missing = set(solutions) - {c.id for c in restored.cells}
+    if missing:
+        raise ValueError(f"the edition has no cell for the solutions {sorted(missing)}: "
+                         "rebuild it with `make student`")
+    restored.cells = [solutions.get(c.id, c) if EXERCISE_TAG in c.metadata.get("tags", []) else c
+                      for c in restored.cells]
+    return restored
+
+
+def write_edition(out, root=ROOT):
+    """Write the student edition of the course under ``out``; return the edition notebook paths."""
+    notebooks = root / "notebooks"
+    lessons = lesson_paths(notebooks)
+    if not lessons:
+        raise SystemExit(f"no lesson notebooks (NN_name.ipynb) in {notebooks}")
+    if out.exists():
+        shutil.rmtree(out)
+    (out / "notebooks").mkdir(parents=True)
+    for name in SUPPORT:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, out / name, ignore=shutil.ignore_patterns(
+                "__pycache__", "*.egg-info", ".ipynb_checkpoints"))
+        elif source.exists():
+            shutil.copy2(source, out / name)
+    for path in notebooks.iterdir():
+        if path.is_file() and path.suffix != ".ipynb":
+            shutil.copy2(path, out / "notebooks" / path.name)
+    written = []
+    for path in lessons:
+        edition = student_edition(nbformat.read(path, as_version=4))
+        target = out / "notebooks" / path.name
+        nbformat.write(edition, target)
+        written.append(target)
+    return written
+
+
+def commit_to_branch(folder, branch, repo=ROOT, message="학생용 배포판"):
+    """Commit the files of ``folder`` as the whole tree of ``branch`` in the git repo ``repo``.
+
+    The branch's history grows by one commit per call (its parent is the branch's last commit),
+    so a hub's nbgitpuller can merge each update into the students' copies. The checkout of
+    ``repo`` and its index are left alone. Returns the new commit's id.
+    """
+    def git(*args, env=None):
+        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                              text=True, env=env).stdout.strip()
+
+    parent = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet",
+                             f"refs/heads/{branch}"], capture_output=True, text=True).stdout.strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        git("--work-tree", str(folder), "add", "--all", "--force", ".", env=env)
+        tree = git("write-tree", env=env)
+    if parent and git("rev-parse", f"{parent}^{{tree}}") == tree:
+        return parent  # nothing changed since the last edition
+    commit = git("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message)
+    git("update-ref", f"refs/heads/{branch}", commit, *([parent] if parent else []))
+    return commit
+
+
+def execute(path, timeout=600):
+    """Run the notebook at ``path`` top to bottom in a fresh kernel (not saved); return seconds."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "student",
+                        help="folder for the edition (default: build/student)")
+    parser.add_argument("--execute", action="store_true",
+                        help="run every edition notebook top to bottom; fail on the first error")
+    parser.add_argument("--no-zip", action="store_true", help="do not write <out>.zip")
+    parser.add_argument("--branch", help="also commit the edition as the whole tree of this branch")
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+    written = write_edition(out)
+    solutions = sum(1 for p in lesson_paths(ROOT / "notebooks")
+                    for c in nbformat.read(p, as_version=4).cells if is_solution(c))
+    print(f"student edition: {len(written)} notebooks, {solutions} solutions replaced, in {out}")
+    if not args.no_zip:
+        archive = shutil.make_archive(str(out), "zip", root_dir=out.parent, base_dir=out.name)
+        print(f"zip for an LMS: {archive}")
+    if args.branch:
+        commit = commit_to_branch(out, args.branch)
+        print(f"branch {args.branch} is at {commit[:12]}: `git push origin {args.branch}` publishes it")
+    if args.execute:
+        from nbclient.exceptions import CellExecutionError
+
+        for path in written:
+            print(f"run {path.name} ...", end=" ", flush=True)
+            try:
+                seconds = execute(path)
+            except CellExecutionError as error:
+                print("FAILED")
+                print(error, file=sys.stderr)
+                print(f"the student edition of {path.name} does not run without its solutions: "
+                      "a later cell uses something only a solution defines.", file=sys.stderr)
+                return 1
+            print(f"{seconds:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
