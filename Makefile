@@ -6,6 +6,7 @@
 #   make binder-check  build Binder's environment from binder/ alone (no Docker) and run lessons in it
 #   make budget   time and memory of every notebook, training speed (BUDGET_FLAGS=--make-test: + make test)
 #   make browser-test  run every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
+#   make hub-check  a real JupyterHub on 127.0.0.1: three students pull the course with nbgitpuller and train at once
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +20,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
 
-.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test
+.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test hub-check
 
 # JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -69,6 +70,11 @@ budget: $(STAMP)
 # Installs Debian's chromium with apt-get when /usr/bin/chromium is missing (as root).
 browser-test: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/python tools/browser_test.py
+
+# Installs configurable-http-proxy (npm, into build/hub/node) and build/hub-venv when missing.
+# HUB_CHECK_FLAGS=--students 5, or --fail-at STEP to see a failed step leave no process behind.
+hub-check: $(STAMP)
+	$(BIN)/python tools/hub_check.py $(HUB_CHECK_FLAGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
