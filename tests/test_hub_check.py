@@ -57,22 +57,23 @@ def test_printed_accuracy_reads_the_last_line_the_lesson_printed():
 
 
 def result(name, peak, accuracy=0.975):
-    return {"student": name, "idle_mb": 130.0, "peak_mb": peak, "cpu_s": 40.4, "run_s": 160.0 + peak / 100,
-            "accuracy": accuracy}
+    return {"student": name, "idle_mb": 130.0, "peak_mb": peak, "after_mb": 900.0, "cpu_s": 40.4,
+            "run_s": 160.0 + peak / 100, "accuracy": accuracy}
 
 
 def test_table_has_a_row_per_student_a_total_and_the_machine():
     table = hub_check.format_table([result("student1", 1300.0), result("student2", 1400.0, None)],
-                                   {"baseline_mb": 3000.0, "peak_mb": 5500.0})
+                                   {"baseline_mb": 3000.0, "peak_mb": 5500.0, "hub_mb": 180.0})
     lines = table.splitlines()
     rows = [line for line in lines if line.startswith("|")]
     assert len({len(line) for line in rows}) == 1  # aligned columns
     assert [row.split("|")[1].strip() for row in rows] == ["student", "-" * 11, "student1", "student2",
                                                             "total (2)"]
     total = [cell.strip() for cell in rows[-1].split("|")[1:-1]]
-    assert total[1:5] == ["260", "2,700", "81", "174 (wall)"]
+    assert total[1:6] == ["260", "2,700", "1,800", "81", "174 (wall)"]
     assert rows[3].split("|")[-2].strip() == "-"  # no accuracy measured
     assert "3,000 MB used before" in lines[-1] and "5,500 MB at the peak (+2,500 MB)" in lines[-1]
+    assert "the hub and its proxy: 180 MB" in lines[-1]
 
 
 def test_free_port_can_be_bound_on_loopback():
@@ -142,7 +143,7 @@ def test_tree_usage_counts_a_process_and_its_children():
     try:
         assert wait_for(lambda: len(psutil.Process(parent.pid).children()) == 1)
         rss, cpu = hub_check.tree_usage(psutil.Process(parent.pid))
-        assert rss > psutil.Process(parent.pid).memory_info().rss / 2**20
+        assert rss > psutil.Process(parent.pid).memory_info().rss / 1e6
         assert cpu >= 0
     finally:
         hub_check.clean_up(run_id)

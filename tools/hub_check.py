@@ -13,7 +13,7 @@
 5. Every student runs notebooks/06_training.ipynb at the same time through the hub's proxy (the
    single-user server's REST API and kernel websocket, with the student's own token) and must get
    a test accuracy in 0.970-0.985. Peak memory per student (server + kernel processes) and of the
-   whole machine is sampled meanwhile; a table is printed.
+   whole machine is sampled meanwhile (RSS, 1 MB = 10**6 bytes as in make budget); a table is printed.
 6. Nothing of a student's is lost: the first student edits the lesson (a new cell, a changed
    exercise answer), the course gets a new commit (a changed title line, and the same exercise
    line changed too), the student opens the link again: the update arrives, the new cell is
@@ -53,6 +53,7 @@ import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from binder_check import run, venv_environment  # noqa: E402
+from helpers.environment import TF_ENV  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
@@ -138,15 +139,18 @@ def printed_accuracy(stdout):
 def format_table(results, machine):
     """The measured table: one row per student, a total row, then the machine's memory.
 
-    ``results`` holds dicts with student, idle_mb, peak_mb, cpu_s, run_s, accuracy;
-    ``machine`` has baseline_mb and peak_mb (memory used by the whole machine).
+    ``results`` holds dicts with student, idle_mb (server before the lesson), peak_mb (server and
+    kernel during it), after_mb (both after it, kernel still open), cpu_s, run_s, accuracy;
+    ``machine`` has baseline_mb and peak_mb (memory used by the whole machine) and hub_mb (the
+    hub and its proxy).
     """
-    head = ("student", "idle MB", "peak MB", "CPU s", "run s", "test accuracy")
-    rows = [(r["student"], f"{r['idle_mb']:,.0f}", f"{r['peak_mb']:,.0f}", f"{r['cpu_s']:.0f}",
-             f"{r['run_s']:.0f}", f"{r['accuracy']:.4f}" if r["accuracy"] is not None else "-")
+    head = ("student", "idle MB", "peak MB", "after MB", "CPU s", "run s", "test accuracy")
+    mb = ("idle_mb", "peak_mb", "after_mb")
+    rows = [(r["student"], *(f"{r[k]:,.0f}" for k in mb), f"{r['cpu_s']:.0f}", f"{r['run_s']:.0f}",
+             f"{r['accuracy']:.4f}" if r["accuracy"] is not None else "-")
             for r in results]
-    rows.append((f"total ({len(results)})", f"{sum(r['idle_mb'] for r in results):,.0f}",
-                 f"{sum(r['peak_mb'] for r in results):,.0f}", f"{sum(r['cpu_s'] for r in results):.0f}",
+    rows.append((f"total ({len(results)})", *(f"{sum(r[k] for r in results):,.0f}" for k in mb),
+                 f"{sum(r['cpu_s'] for r in results):.0f}",
                  f"{max((r['run_s'] for r in results), default=0):.0f} (wall)", ""))
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
     line = lambda row: "| " + " | ".join(  # noqa: E731
@@ -155,7 +159,8 @@ def format_table(results, machine):
     grown = machine["peak_mb"] - machine["baseline_mb"]
     return "\n".join([line(head), rule, *map(line, rows), "",
                       f"whole machine: {machine['baseline_mb']:,.0f} MB used before the hub started, "
-                      f"{machine['peak_mb']:,.0f} MB at the peak (+{grown:,.0f} MB)"])
+                      f"{machine['peak_mb']:,.0f} MB at the peak (+{grown:,.0f} MB); "
+                      f"the hub and its proxy: {machine['hub_mb']:,.0f} MB"])
 
 
 def free_port():
@@ -181,7 +186,7 @@ def tree_usage(process):
             rss += member.memory_info().rss
             times = member.cpu_times()
             cpu += times.user + times.system
-    return rss / 2**20, cpu
+    return rss / 1e6, cpu
 
 
 def marked_processes(run_id):
@@ -295,11 +300,11 @@ class Hub:
         self.password = secrets.token_urlsafe(12)
         self.state, self.homes, self.remote = HUB / "state", HUB / "home", HUB / "remote" / REPO_NAME
         self.log = HUB / "jupyterhub.log"
-        server_env = {**venv_environment(VENV), MARK: run_id, "TF_CPP_MIN_LOG_LEVEL": "3",
-                      "TF_ENABLE_ONEDNN_OPTS": "0"}
-        server_env = {k: v for k, v in server_env.items()
-                      if k in ("PATH", "VIRTUAL_ENV", "PYTHONNOUSERSITE", "LANG", "LC_ALL", MARK)
-                      or k.startswith("TF_")}
+        # What the servers (and their kernels) get: the single-user environment on PATH, the mark,
+        # the course's TensorFlow settings (kernels set them too) and MNIST_NPZ.
+        server_env = {k: v for k, v in venv_environment(VENV).items()
+                      if k in ("PATH", "VIRTUAL_ENV", "PYTHONNOUSERSITE", "LANG", "LC_ALL")}
+        server_env.update({MARK: run_id, **TF_ENV})
         if mnist:
             server_env["MNIST_NPZ"] = mnist
         self.env = {**venv_environment(VENV), MARK: run_id,
@@ -343,7 +348,7 @@ class Student:
         self.hub, self.name = hub, name
         self.web = requests.Session()
         self.token = self.server = None
-        self.result = {"student": name, "idle_mb": 0.0, "peak_mb": 0.0, "cpu_s": 0.0,
+        self.result = {"student": name, "idle_mb": 0.0, "peak_mb": 0.0, "after_mb": 0.0, "cpu_s": 0.0,
                        "run_s": 0.0, "accuracy": None}
 
     @property
@@ -517,7 +522,7 @@ class Sampler(threading.Thread):
 
 def used_mb():
     memory = psutil.virtual_memory()
-    return (memory.total - memory.available) / 2**20
+    return (memory.total - memory.available) / 1e6
 
 
 # ---------------------------------------------------------------- the steps
@@ -599,7 +604,7 @@ def check_training(students):
         start = time.perf_counter()
         stdout, session = student.run_lesson()
         student.result["run_s"] = time.perf_counter() - start
-        student.result["cpu_s"] = tree_usage(student.server)[1]
+        student.result["after_mb"], student.result["cpu_s"] = tree_usage(student.server)
         student.api("DELETE", f"/user/{student.name}/api/sessions/{session}")  # frees the kernel
         accuracy = printed_accuracy(stdout)
         student.result["accuracy"] = accuracy
@@ -749,8 +754,11 @@ def main(argv=None):
             train_start = time.perf_counter()
             load = os.getloadavg()[0]
             peak = check_training(students)
+            hub_mb = sum(tree_usage(p)[0] for p in psutil.Process(holder["hub"].pid).children()
+                         if "configurable-http-proxy" in " ".join(p.cmdline()))
+            hub_mb += psutil.Process(holder["hub"].pid).memory_info().rss / 1e6
             outcome["table"] = format_table([s.result for s in students],
-                                            {"baseline_mb": baseline, "peak_mb": peak})
+                                            {"baseline_mb": baseline, "peak_mb": peak, "hub_mb": hub_mb})
             outcome["conditions"] = (
                 f"{len(students)} students at once on {os.cpu_count()} cores, load average "
                 f"{load:.1f} before, {os.getloadavg()[0]:.1f} after; "
