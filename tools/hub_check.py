@@ -17,7 +17,8 @@
 6. Nothing of a student's is lost: the first student edits the lesson (a new cell, a changed
    exercise answer), the course gets a new commit (a changed title line, and the same exercise
    line changed too), the student opens the link again: the update arrives, the new cell is
-   there, and on the line both changed, the student's version is kept.
+   there, on the line both changed the student's version is kept, and a file the student deleted
+   is back.
 7. Students are separated: one student's token and cookies cannot open another's server or files.
 8. Stops everything and checks that no process of the run is left, also when a step fails.
 
@@ -637,6 +638,9 @@ def check_edits_kept(hub, student):
     new_cell = nbformat.v4.new_code_cell("# 내 메모: 배치 크기를 바꿔 보기\nprint('my note')")
     nb.cells.insert(nb.cells.index(title) + 2, new_cell)
     student.save_notebook(nb)
+    # A deleted file comes back on the next pull: the way to start a lesson over.
+    expect(student.api("DELETE", f"/user/{student.name}/api/contents/{REPO_NAME}/README.md"), 204,
+           "delete README.md")
 
     # The instructor fixes the title cell and rewrites the same exercise line, then pushes.
     instructor = HUB / "instructor"
@@ -665,10 +669,13 @@ def check_edits_kept(hub, student):
     kept = by_id.get(answer.get("id"), {}).get("source", "").splitlines()[:1]
     if kept != [student_line]:
         problems.append(f"the student's exercise answer was replaced by {kept}")
+    if not (hub.homes / student.name / REPO_NAME / "README.md").exists():
+        problems.append("README.md, which the student deleted, did not come back")
     if problems:
         raise RuntimeError("; ".join(problems))
     say(f"{student.name}: after a new commit and the link again, the title fix arrived, the new "
-        "cell is there, and on the exercise line both changed, the student's version was kept")
+        "cell is there, on the exercise line both changed the student's version was kept, and the "
+        "deleted README.md came back")
 
 
 def check_separation(hub, a, b):
