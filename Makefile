@@ -11,6 +11,7 @@
 #   make guide    measure every lesson and regenerate the tables of docs/instructor_guide.md
 #   make site     the course website from the stored outputs (build/site/_build/html), offline
 #   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
+#   make hub-check  a real JupyterHub on 127.0.0.1: three students pull the course with nbgitpuller and train at once
 
 PYTHON ?= python3
 VENV := .venv
@@ -25,7 +26,7 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
 
 .PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test \
-	student student-check site site-check guide
+	student student-check site site-check guide hub-check
 
 # JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -112,6 +113,10 @@ site: $(SITE_STAMP) $(MATHJAX)
 # Playwright (from the course's environment) drives Debian's /usr/bin/chromium.
 site-check: $(STAMP) site
 	$(BIN)/python -m pytest -p no:xdist -p no:cacheprovider site/tests
+# Installs configurable-http-proxy (npm, into build/hub/node) and build/hub-venv when missing.
+# HUB_CHECK_FLAGS=--students 5, or --fail-at STEP to see a failed step leave no process behind.
+hub-check: $(STAMP)
+	$(BIN)/python tools/hub_check.py $(HUB_CHECK_FLAGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
