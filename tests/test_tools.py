@@ -1,15 +1,10 @@
 """tools/: notebook normalization and the environment file."""
 
-import sys
 import uuid
-from pathlib import Path
 
+import environment_file
+import execute_notebooks
 import nbformat
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import environment_file  # noqa: E402
-import execute_notebooks  # noqa: E402
 
 VIEW = "application/vnd.jupyter.widget-view+json"
 
