@@ -70,7 +70,7 @@ def test_pip_list_parsing_and_dropping():
 def course_imports():
     """{module: [files importing it]} for notebooks/*.ipynb and helpers/*.py."""
     found = {}
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in navigation.notebook_paths():
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -185,9 +185,9 @@ def test_binder_links_are_built_from_the_repository_url():
     assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({navigation.binder_url(repo)})" in readme
     assert navigation.binder_url(repo).endswith("?urlpath=lab/tree/notebooks/00_index.ipynb")
     allowed = {"https://mybinder.org/badge_logo.svg"}
-    allowed |= {navigation.binder_url(repo, p.name) for p in (ROOT / "notebooks").glob("*.ipynb")}
+    allowed |= {navigation.binder_url(repo, p.name) for p in navigation.notebook_paths()}
     checked = 0
-    for path in [ROOT / "README.md", *sorted((ROOT / "notebooks").glob("*.ipynb"))]:
+    for path in [ROOT / "README.md", *navigation.notebook_paths()]:
         for link in BINDER_LINK.findall(path.read_text(encoding="utf-8")):
             assert link in allowed, f"{path.name}: {link} is not generated from {repo}"
             checked += 1
