@@ -125,7 +125,7 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def no_kernels_left(lab):
-    """Shut down every kernel after each test, passed or failed: the next one gets the memory."""
+    """End every session (and its kernel) after each test, passed or failed: the next one gets the memory."""
     yield
-    for kernel_id in lab.kernel_ids():
-        lab.api(f"kernels/{kernel_id}", method="DELETE")
+    for session in lab.api("sessions"):
+        lab.api(f"sessions/{session['id']}", method="DELETE")

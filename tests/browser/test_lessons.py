@@ -16,8 +16,10 @@ from playwright.sync_api import expect
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the active tab
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-NOTEBOOK_TIMEOUT = 240_000  # ms for one notebook's Run All
-KERNEL_TIMEOUT = 60_000     # ms for a kernel to start
+# Limits, not measurements: a quiet 2-core machine needs about a tenth of each (a kernel starts in
+# 2-5 s, the longest Run All takes about 25 s), but a busy one can need many times that.
+NOTEBOOK_TIMEOUT = 300_000  # ms for one notebook's Run All
+KERNEL_TIMEOUT = 180_000    # ms for a kernel to start
 WIDGET_TIMEOUT = 30_000     # ms for a widget to redraw after a slider move or a stroke
 PATHS = notebook_paths()
 
