@@ -1,11 +1,13 @@
 # 딥러닝 아키텍처: set up, open and verify the course.
 #   make lab      open the course in JupyterLab
 #   make test     re-run every notebook and compare it with its stored outputs, plus the unit tests
-#   make outputs  re-execute every notebook in place (the only way stored outputs are made)
+#   make format   after editing prose: normalize the stored notebooks and regenerate the navigation (runs nothing)
+#   make outputs  re-execute notebooks in place, the only way stored outputs are made
+#                 (all of them, or NB="notebooks/06_training.ipynb notebooks/07_prediction.ipynb")
 #   make lock     re-pin requirements.lock and environment.yml after editing requirements.in
+#   make browser-test  every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
 #   make binder-check  build Binder's environment from binder/ alone (no Docker) and run lessons in it
-#   make budget   time and memory of every notebook, training speed (BUDGET_FLAGS=--make-test: + make test)
-#   make browser-test  run every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
+#   make budget   time and memory of every notebook, training speed (reported)
 #   make student  the student edition (solutions replaced by empty cells): build/student/ and build/student.zip
 #   make student-check  the student edition, then run each of its notebooks top to bottom
 #   make guide    measure every lesson and regenerate the tables of docs/instructor_guide.md
@@ -19,16 +21,20 @@ BIN := $(VENV)/bin
 # The environment is reinstalled only when the pins change: the stamp's name carries their digest.
 PINS_DIGEST := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('requirements.lock','rb').read() + open('pyproject.toml','rb').read()).hexdigest()[:16])")
 STAMP := $(VENV)/.installed-$(PINS_DIGEST)
-# Quiet TensorFlow in every process started from here (kernels set the same in their setup cell).
-export TF_CPP_MIN_LOG_LEVEL := 3
-export TF_ENABLE_ONEDNN_OPTS := 0
+# TensorFlow's settings (TF_CPP_MIN_LOG_LEVEL, TF_ENABLE_ONEDNN_OPTS) have one home,
+# helpers/environment.py: the tools, the tests' conftest and every lesson's setup cell apply it.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
+# Memory limit shown in JupyterLab's status bar (jupyter-resource-usage): Binder's 2 GB.
+MEM_LIMIT ?= 2147483648
+# Notebooks `make outputs` re-executes (default: all; the tool finds them by their NN_name pattern).
+NB ?=
 
-.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test \
+.PHONY: setup lab test unit format outputs navigation lock clean binder-check budget browser-test \
 	student student-check site site-check guide hub-check
 
-# JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
+# JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check,
+# a notebook's kernel shuts down when its tab is closed.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 setup: $(STAMP) $(LAB_SETTINGS)
@@ -45,20 +51,25 @@ $(LAB_SETTINGS): binder/overrides.json $(STAMP)
 	@mkdir -p $(@D)
 	cp binder/overrides.json $@
 
-lab: $(STAMP) $(LAB_SETTINGS)
-	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) notebooks/00_index.ipynb
+lab: setup
+	MEM_LIMIT=$(MEM_LIMIT) $(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) notebooks/00_index.ipynb
 
-test: $(STAMP)
+# The browser tests (tests/browser) are left out here (pyproject's addopts): `make browser-test`.
+test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
-unit: $(STAMP)
+unit: setup
 	$(BIN)/python -m pytest -n 2 tests
 
-outputs: $(STAMP)
-	$(BIN)/python tools/execute_notebooks.py notebooks/*.ipynb
+format: setup
+	$(BIN)/python tools/navigation.py
+	$(BIN)/python tools/execute_notebooks.py --format-only
 
-navigation: $(STAMP)
+outputs: setup
+	$(BIN)/python tools/execute_notebooks.py $(NB)
+
+navigation: setup
 	$(BIN)/python tools/navigation.py
 
 lock: $(STAMP)
@@ -67,15 +78,23 @@ lock: $(STAMP)
 		--custom-compile-command "make lock" requirements.in -o requirements.lock
 	$(BIN)/python tools/environment_file.py
 
-binder-check: $(STAMP)
+binder-check: setup
 	$(BIN)/python tools/binder_check.py
 
-budget: $(STAMP)
+budget: setup
 	$(BIN)/python tools/budget.py $(BUDGET_FLAGS)
 
-# Installs Debian's chromium with apt-get when /usr/bin/chromium is missing (as root).
-browser-test: $(STAMP) $(LAB_SETTINGS)
-	$(BIN)/python tools/browser_test.py
+# Debian's chromium for the browser tests, and a Korean font so screenshots show Hangul (as root).
+BROWSER_PACKAGES := /usr/bin/chromium /usr/share/fonts/truetype/nanum/NanumGothic.ttf
+$(BROWSER_PACKAGES):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-nanum
+
+# pytest-playwright drives /usr/bin/chromium (tests/browser/conftest.py); traces of failed tests
+# go to artifacts/browser/failures/ (the plugin empties that folder first).
+browser-test: setup $(BROWSER_PACKAGES)
+	$(BIN)/python -m pytest tests/browser --output artifacts/browser/failures \
+		--tracing retain-on-failure --screenshot only-on-failure
 
 # The student edition is a build product, never committed (see README, 학생용 배포판).
 student: $(STAMP)
@@ -111,8 +130,9 @@ site: $(SITE_STAMP) $(MATHJAX)
 	$(SITE_VENV)/bin/python tools/build_site.py
 
 # Playwright (from the course's environment) drives Debian's /usr/bin/chromium.
-site-check: $(STAMP) site
+site-check: setup site $(BROWSER_PACKAGES)
 	$(BIN)/python -m pytest -p no:xdist -p no:cacheprovider site/tests
+
 # Installs configurable-http-proxy (npm, into build/hub/node) and build/hub-venv when missing.
 # HUB_CHECK_FLAGS=--students 5, or --fail-at STEP to see a failed step leave no process behind.
 hub-check: $(STAMP)

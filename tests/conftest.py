@@ -1,12 +1,12 @@
 """Shared fixtures: the real MNIST arrays, loaded once per test process."""
 
-import os
-
 import pytest
 
-# Test processes stay as quiet as the notebooks: set before anything imports TensorFlow.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+from helpers.environment import quiet_tensorflow
+
+# Test processes, and the kernels nbval starts from them, stay as quiet as the notebooks: set
+# before anything imports TensorFlow.
+quiet_tensorflow()
 
 
 @pytest.fixture(scope="session")

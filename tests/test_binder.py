@@ -5,7 +5,6 @@ notebooks executed in it) is `make binder-check`; these tests are the quick, sta
 """
 
 import importlib.metadata
-import importlib.util
 import json
 import os
 import re
@@ -14,7 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import binder_check
 import jsonschema
+import navigation
 import nbformat
 import pytest
 import yaml
@@ -23,19 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
 SETTINGS_PATH = "share/jupyter/lab/settings/overrides.json"
 EXPECTED_OVERRIDES = {
+    # JupyterLab must not reach out to the network unasked
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # each TensorFlow kernel holds 0.6-1.2 GB of Binder's 2 GB: closing a lesson's tab frees it
+    "@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True},
 }
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-binder_check = load_tool("binder_check")
-navigation = load_tool("navigation")
 
 
 # --- environment -----------------------------------------------------------------------------------
@@ -77,7 +70,7 @@ def test_pip_list_parsing_and_dropping():
 def course_imports():
     """{module: [files importing it]} for notebooks/*.ipynb and helpers/*.py."""
     found = {}
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for path in navigation.notebook_paths():
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -122,19 +115,15 @@ def test_top_level_imports_reads_notebook_cells():
 
 # --- postBuild and JupyterLab settings --------------------------------------------------------------
 
-def test_postbuild_is_an_executable_strict_bash_script():
+def test_postbuild_is_an_executable_bash_script():
+    # What it does is checked by running it: `make binder-check` runs it in Binder's environment.
     path = BINDER / "postBuild"
-    text = path.read_text(encoding="utf-8")
     assert path.stat().st_mode & stat.S_IXUSR, "binder/postBuild must be executable"
-    assert text.startswith("#!/usr/bin/env bash\n")
-    assert "\nset -euo pipefail\n" in text
-    assert "pip install --quiet --no-deps -e ." in text
-    assert "\npython -m helpers.data\n" in text
-    assert "binder/overrides.json" in text and SETTINGS_PATH in text
+    assert path.read_text(encoding="utf-8").startswith("#!/usr/bin/env bash\n")
     subprocess.run(["bash", "-n", str(path)], check=True)
 
 
-def test_overrides_turn_off_news_and_update_checks():
+def test_overrides_are_the_course_settings():
     overrides = json.loads((BINDER / "overrides.json").read_text(encoding="utf-8"))
     assert overrides == EXPECTED_OVERRIDES
 
@@ -157,14 +146,15 @@ def test_override_ids_and_values_exist_in_the_installed_jupyterlab():
             assert key in schema["properties"], f"{plugin_id} has no setting {key}"
             jsonschema.validate(value, schema["properties"][key])
     with pytest.raises(jsonschema.ValidationError):  # the check can fail: "false" is a string here
-        jsonschema.validate(False, lab_schema(plugin_id)["properties"]["fetchNews"])
+        jsonschema.validate(False, lab_schema("@jupyterlab/apputils-extension:notification")
+                            ["properties"]["fetchNews"])
 
 
-def test_make_lab_installs_the_same_overrides():
-    result = subprocess.run(["make", "--always-make", "--dry-run", "lab"], cwd=ROOT,
-                            capture_output=True, text=True, check=True)
-    lines = [line for line in result.stdout.splitlines() if "binder/overrides.json" in line]
-    assert lines and f".venv/{SETTINGS_PATH}" in lines[0], result.stdout
+def test_this_environment_has_the_same_overrides_as_binder():
+    # `make setup` (and so `make lab` and `make test`) installs them where JupyterLab reads them.
+    installed = Path(sys.prefix) / SETTINGS_PATH
+    assert installed.is_file(), f"{installed} is missing: run `make setup`"
+    assert installed.read_bytes() == (BINDER / "overrides.json").read_bytes(), "run `make setup`"
 
 
 # --- launch links -----------------------------------------------------------------------------------
@@ -195,9 +185,9 @@ def test_binder_links_are_built_from_the_repository_url():
     assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({navigation.binder_url(repo)})" in readme
     assert navigation.binder_url(repo).endswith("?urlpath=lab/tree/notebooks/00_index.ipynb")
     allowed = {"https://mybinder.org/badge_logo.svg"}
-    allowed |= {navigation.binder_url(repo, p.name) for p in (ROOT / "notebooks").glob("*.ipynb")}
+    allowed |= {navigation.binder_url(repo, p.name) for p in navigation.notebook_paths()}
     checked = 0
-    for path in [ROOT / "README.md", *sorted((ROOT / "notebooks").glob("*.ipynb"))]:
+    for path in [ROOT / "README.md", *navigation.notebook_paths()]:
         for link in BINDER_LINK.findall(path.read_text(encoding="utf-8")):
             assert link in allowed, f"{path.name}: {link} is not generated from {repo}"
             checked += 1

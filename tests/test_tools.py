@@ -1,15 +1,11 @@
 """tools/: notebook normalization and the environment file."""
 
-import sys
+import json
 import uuid
-from pathlib import Path
 
+import environment_file
+import execute_notebooks
 import nbformat
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import environment_file  # noqa: E402
-import execute_notebooks  # noqa: E402
 
 VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -76,3 +72,16 @@ def test_a_rerun_replaces_text_that_really_changed():
     rerun.cells[1].source = "x.reshape(60000, -1).shape"  # an edited cell never keeps old text
     kept = execute_notebooks.keep_equivalent_outputs(rerun, stored, rules)
     assert [c.outputs[0].text for c in kept.cells] == ["Epoch 1/5\n", "(60000, 784)\n"]
+
+
+def test_format_only_stores_a_notebook_normalized_and_keeps_its_outputs(tmp_path):
+    nb = widget_notebook([uuid.uuid4().hex for _ in range(3)])
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("# 01. 제목", id="title"))
+    path = tmp_path / "01_example.ipynb"
+    path.write_text(json.dumps(nb, indent=2, ensure_ascii=True), encoding="utf-8")  # not as stored
+    execute_notebooks.format_only(path)
+    text = path.read_text(encoding="utf-8")
+    stored = nbformat.reads(text, as_version=4)
+    assert text == nbformat.writes(stored) + "\n" and "# 01. 제목" in text
+    assert "execution" not in stored.cells[1].metadata
+    assert stored.cells[1].execution_count == 1 and stored.cells[1].outputs[0].data["text/plain"] == "VBox()"

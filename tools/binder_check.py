@@ -1,19 +1,15 @@
-"""Simulate Binder's build of the course without Docker, then run lessons in the result (`make binder-check`).
+"""Build Binder's environment without Docker, then run lessons in it (`make binder-check`).
 
 repo2docker builds the image from binder/environment.yml (a link to environment.yml) and then runs
 binder/postBuild. This check does the same as closely as it can on a machine without Docker:
 
-1. a fresh virtual environment, build/binder-venv, made with python3.11 (environment.yml pins
-   python=3.11) and ONLY the pip: list of binder/environment.yml (`pip install -r`, with
-   dependencies, as conda's pip does); it is reused while that list is unchanged (the stamp file's
-   name carries its digest);
-2. binder/postBuild, run inside that environment (with MNIST_NPZ set it verifies that file
-   instead of downloading MNIST);
-3. checks that JupyterLab in that environment sees the settings overrides postBuild installed, and
-   that the kernel "python3" is that environment's Python;
-4. executes notebooks/00_index.ipynb and notebooks/06_training.ipynb (01_relu.ipynb while 06 does
-   not exist yet) top to bottom with a kernel of that environment, on copies in a temporary folder,
-   and fails on any error.
+1. a fresh virtual environment, build/binder-venv, made with the Python that environment.yml pins
+   and ONLY its pip: list (`pip install -r`, with dependencies, as conda's pip does); it is reused
+   while that list is unchanged (the stamp file's name carries its digest);
+2. binder/postBuild, run inside it (with MNIST_NPZ set it verifies that file instead of
+   downloading MNIST); the JupyterLab settings it installs must be binder/overrides.json;
+3. the index and the training lesson, executed with that environment's `jupyter execute` (so its
+   own kernel) on copies in a temporary folder; any error fails the check.
 
     python tools/binder_check.py                   # the check (make binder-check)
     python tools/binder_check.py --drop matplotlib # prove it fails when a package is missing
@@ -35,62 +31,23 @@ import time
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from helpers.environment import quiet_tensorflow
+from navigation import INDEX, NOTEBOOKS, notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENT = ROOT / "binder" / "environment.yml"
-POSTBUILD = ROOT / "binder" / "postBuild"
+OVERRIDES = ROOT / "binder" / "overrides.json"
+SETTINGS = Path("share/jupyter/lab/settings/overrides.json")  # inside the environment's prefix
 BUILD = ROOT / "build"
-NOTEBOOKS = ("00_index.ipynb", "06_training.ipynb")
-FALLBACK = {"06_training.ipynb": "01_relu.ipynb"}  # until the training lesson exists
-
-# Runs in the Binder environment's Python: execute notebooks (copies) with that environment's kernel.
-RUNNER = r"""
-import sys, time
-import nbformat
-from nbclient import NotebookClient
-folder, names = sys.argv[1], sys.argv[2:]
-for name in names:
-    path = f"{folder}/{name}"
-    nb = nbformat.read(path, as_version=4)
-    start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": folder}}).execute()
-    nbformat.write(nb, path)
-    print(f"binder-check: {name} ran without error in {time.perf_counter() - start:.1f} s", flush=True)
-"""
-
-# Runs in the Binder environment's Python: what JupyterLab and Jupyter will use there.
-PROBE = r"""
-import json, os, re, sys, tempfile
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyterlab.commands import get_app_dir
-from jupyterlab_server.settings_utils import get_settings
-overrides = json.load(open(sys.argv[1], encoding="utf-8"))
-app_dir = get_app_dir()
-problems = []
-if not os.path.realpath(app_dir).startswith(os.path.realpath(sys.prefix)):
-    problems.append(f"JupyterLab's app dir {app_dir} is outside {sys.prefix}")
-with tempfile.TemporaryDirectory() as user_settings:  # a student who changed nothing
-    for plugin, values in overrides.items():
-        result, _ = get_settings(os.path.join(app_dir, "settings"), os.path.join(app_dir, "schemas"),
-                                 user_settings, schema_name=plugin)
-        for key, value in values.items():
-            actual = result["schema"]["properties"][key].get("default")
-            if actual != value:
-                problems.append(f"JupyterLab setting {plugin} {key} is {actual!r}, not {value!r}")
-argv = KernelSpecManager().get_kernel_spec("python3").argv
-exe = sys.executable if re.fullmatch(r"python[0-9.]*|\{sys.executable\}", argv[0]) else argv[0]
-if os.path.realpath(exe) != os.path.realpath(sys.executable):
-    problems.append(f"kernel python3 runs {argv[0]}, not {sys.executable}")
-print("\n".join(problems) or "binder-check: JupyterLab overrides active; kernel python3 is this environment's")
-sys.exit(1 if problems else 0)
-"""
+TRAINING = "06_training.ipynb"
 
 
 def pip_requirements(environment_text):
     """The pip: entries of a conda environment file, in order."""
-    data = yaml.safe_load(environment_text)
-    for entry in data.get("dependencies", []):
+    for entry in yaml.safe_load(environment_text).get("dependencies", []):
         if isinstance(entry, dict) and "pip" in entry:
             return [str(line) for line in entry["pip"]]
     raise ValueError("the environment file has no pip: section")
@@ -98,8 +55,7 @@ def pip_requirements(environment_text):
 
 def python_version(environment_text):
     """The Python version the environment file pins ('3.11' for python=3.11)."""
-    data = yaml.safe_load(environment_text)
-    for entry in data.get("dependencies", []):
+    for entry in yaml.safe_load(environment_text).get("dependencies", []):
         match = isinstance(entry, str) and re.fullmatch(r"python\s*=+\s*([\d.]+)", entry.strip())
         if match:
             return match.group(1)
@@ -108,15 +64,12 @@ def python_version(environment_text):
 
 def requirement_name(line):
     """Normalized distribution name of a requirement line ('tensorflow-cpu==2.21.0 ; ...' -> 'tensorflow-cpu')."""
-    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
-    if not match:
-        raise ValueError(f"not a requirement: {line!r}")
-    return re.sub(r"[-_.]+", "-", match.group(1)).lower()
+    return canonicalize_name(Requirement(line).name)
 
 
 def drop_packages(requirements, names):
     """``requirements`` without the lines for ``names``; raise ValueError for a name not there."""
-    wanted = {requirement_name(name) for name in names}
+    wanted = {canonicalize_name(name) for name in names}
     kept = [line for line in requirements if requirement_name(line) not in wanted]
     missing = wanted - {requirement_name(line) for line in requirements}
     if missing:
@@ -148,48 +101,23 @@ def unprovided_modules(modules, requirements, distributions, local=("helpers",))
     ``importlib.metadata.packages_distributions()`` does; standard-library and ``local`` modules
     need no requirement. A requirement counts only if its environment marker holds here.
     """
-    from packaging.requirements import Requirement
-
     provided = set()
     for line in requirements:
         requirement = Requirement(line)
         if requirement.marker is None or requirement.marker.evaluate():
-            provided.add(requirement_name(requirement.name))
+            provided.add(canonicalize_name(requirement.name))
     missing = []
     for module in sorted(modules):
         if module in sys.stdlib_module_names or module in local or module == "__future__":
             continue
-        if not {requirement_name(d) for d in distributions.get(module, [])} & provided:
+        if not {canonicalize_name(d) for d in distributions.get(module, [])} & provided:
             missing.append(module)
     return missing
 
 
-def notebooks_to_run(folder):
-    """The notebooks the check executes: 00 and 06 (01 while 06 does not exist)."""
-    names = []
-    for name in NOTEBOOKS:
-        if not (folder / name).exists() and name in FALLBACK:
-            print(f"binder-check: {name} does not exist yet; running {FALLBACK[name]} instead")
-            name = FALLBACK[name]
-        names.append(name)
-    return names
-
-
-# This machine's pip configuration names extra local indexes that lack most packages; pip warns
-# about each one. Those lines say nothing about the course, so they are left out of the log.
-NOISE = re.compile(r"WARNING: Location '.*' is ignored: it is neither a file nor a directory\.")
-
-
-def run(command, label=None, **kwargs):
-    """Run ``command`` (echoed, or ``label`` for long inline scripts); raise if it fails."""
-    print("+", label or " ".join(str(part) for part in command), flush=True)
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               **kwargs)
-    for line in process.stdout:
-        if not NOISE.match(line):
-            print(line, end="", flush=True)
-    if process.wait():
-        raise subprocess.CalledProcessError(process.returncode, command)
+def run(command, **kwargs):
+    print("+", " ".join(str(part) for part in command), flush=True)
+    subprocess.run(command, check=True, **kwargs)
 
 
 def build_venv(venv, python, requirements, key):
@@ -203,17 +131,12 @@ def build_venv(venv, python, requirements, key):
         raise SystemExit(f"binder-check: environment.yml pins python={python}, but python{python} "
                          "is not on PATH")
     shutil.rmtree(venv, ignore_errors=True)
-    start = time.perf_counter()
     run([interpreter, "-m", "venv", str(venv)])
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as file:
-        file.write("\n".join(requirements) + "\n")
-    try:
-        run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-        run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "-r", file.name])
-    finally:
-        os.unlink(file.name)
+    requirements_file = venv / "binder-requirements.txt"
+    requirements_file.write_text("\n".join(requirements) + "\n", encoding="utf-8")
+    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "-r", requirements_file])
     stamp.touch()
-    print(f"binder-check: built {venv.relative_to(ROOT)} in {time.perf_counter() - start:.0f} s")
 
 
 def venv_environment(venv):
@@ -224,7 +147,7 @@ def venv_environment(venv):
     env["VIRTUAL_ENV"] = str(venv)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONNOUSERSITE"] = "1"
-    return env
+    return quiet_tensorflow(env)
 
 
 def main(argv=None):
@@ -236,35 +159,36 @@ def main(argv=None):
 
     start = time.perf_counter()
     raw = ENVIRONMENT.read_bytes()
-    text = raw.decode("utf-8")
-    python = python_version(text)
-    requirements = pip_requirements(text)
+    requirements = pip_requirements(raw.decode("utf-8"))
     venv = BUILD / "binder-venv"
     if drop:
         requirements = drop_packages(requirements, drop)
-        venv = BUILD / ("binder-venv-drop-" + "-".join(sorted(requirement_name(n) for n in drop)))
+        venv = BUILD / ("binder-venv-drop-" + "-".join(sorted(canonicalize_name(n) for n in drop)))
         print(f"binder-check: TEST MODE, pip list without {', '.join(drop)}: this must fail")
-
     env = venv_environment(venv)
-    python_exe = venv / "bin" / "python"
+    names = [p.name for p in notebook_paths() if p.name in (INDEX, TRAINING)]
+    if len(names) != 2:
+        raise SystemExit(f"binder-check: notebooks/ must hold {INDEX} and {TRAINING}")
     try:
         # The environment is rebuilt only when binder/environment.yml (or --drop) changes.
-        build_venv(venv, python, requirements, key=raw + repr(sorted(drop)).encode())
-        run([str(POSTBUILD)], cwd=ROOT, env=env)
-        run([python_exe, "-c", PROBE, str(ROOT / "binder" / "overrides.json")],
-            label="check JupyterLab's settings and the python3 kernel in that environment", env=env)
+        build_venv(venv, python_version(raw.decode("utf-8")), requirements,
+                   key=raw + repr(sorted(drop)).encode())
+        run([ROOT / "binder" / "postBuild"], cwd=ROOT, env=env)
+        installed = venv / SETTINGS
+        if not installed.is_file() or installed.read_bytes() != OVERRIDES.read_bytes():
+            print(f"binder-check: FAILED: postBuild did not install {OVERRIDES.relative_to(ROOT)} "
+                  f"as {installed}", file=sys.stderr)
+            return 1
         with tempfile.TemporaryDirectory(prefix="binder-check-") as tmp:
-            folder = Path(tmp) / "notebooks"
-            shutil.copytree(ROOT / "notebooks", folder)
-            names = notebooks_to_run(folder)
-            run([python_exe, "-c", RUNNER, str(folder), *names], cwd=folder, env=env,
-                label=f"execute {' and '.join(names)} with that environment's kernel")
+            folder = shutil.copytree(NOTEBOOKS, Path(tmp) / "notebooks")
+            run([venv / "bin" / "jupyter", "execute", "--timeout=600", *(folder / n for n in names)],
+                cwd=folder, env=env)
     except subprocess.CalledProcessError as error:
-        step = Path(str(error.cmd[0])).name + (" -c ..." if "-c" in error.cmd else "")
-        print(f"binder-check: FAILED ({step} exited with {error.returncode}); see the output above",
-              file=sys.stderr)
+        print(f"binder-check: FAILED ({Path(str(error.cmd[0])).name} exited with "
+              f"{error.returncode}); see the output above", file=sys.stderr)
         return 1
-    print(f"binder-check: OK in {time.perf_counter() - start:.0f} s")
+    print(f"binder-check: OK in {time.perf_counter() - start:.0f} s ({', '.join(names)} ran "
+          "without error in Binder's environment)")
     return 0
 
 

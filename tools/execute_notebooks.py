@@ -1,13 +1,18 @@
 """Re-execute notebooks in place: the only way the course's stored outputs are made (`make outputs`).
 
 Each notebook runs top to bottom in a fresh kernel started in notebooks/ (as JupyterLab does), with
-the environment of this process (so MNIST_NPZ is honoured). Then it is written back normalized:
-sorted keys, Hangul as is, no execution timestamps. Where a new output differs from the stored one
-only in what tests/nbval_sanitize.cfg masks (Keras step timings, the kernel's temporary file
-names, ...), the stored text is kept: both are real outputs of this code, and re-running an
-unchanged notebook leaves `git diff` empty.
+the environment of this process (so MNIST_NPZ is honoured) and the course's TensorFlow settings.
+Then it is written back normalized: sorted keys, Hangul as is, no execution timestamps. Where a new
+output differs from the stored one only in what tests/nbval_sanitize.cfg masks (Keras step
+timings, the kernel's temporary file names, ...), the stored text is kept: both are real outputs
+of this code, and re-running an unchanged notebook leaves `git diff` empty.
 
-    python tools/execute_notebooks.py notebooks/*.ipynb
+With --format-only nothing runs: the notebooks are only written back normalized (`make format`,
+after editing prose; the stored outputs stay as they are).
+
+    python tools/execute_notebooks.py                      # every lesson
+    python tools/execute_notebooks.py notebooks/06_training.ipynb
+    python tools/execute_notebooks.py --format-only
 """
 
 import argparse
@@ -20,6 +25,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from nbval.plugin import get_sanitize_patterns
+
+from helpers.environment import quiet_tensorflow
+from navigation import notebook_paths
 
 KERNEL = "python3"
 SANITIZE = Path(__file__).resolve().parent.parent / "tests" / "nbval_sanitize.cfg"
@@ -67,16 +76,13 @@ def _renumber_widget_models(nb):
 
 
 def sanitize_rules(path=SANITIZE):
-    """The (pattern, replacement) pairs of an nbval sanitize file: `regex:` lines, then `replace:`."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [(re.compile(line.removeprefix("regex:").strip()), nxt.removeprefix("replace:").strip())
-            for line, nxt in zip(lines, lines[1:])
-            if line.startswith("regex:") and nxt.startswith("replace:")]
+    """The (pattern, replacement) pairs of an nbval sanitize file, read by nbval's own parser."""
+    return get_sanitize_patterns(path.read_text(encoding="utf-8"))
 
 
 def _sanitized(text, rules):
-    for pattern, replacement in rules:
-        text = pattern.sub(replacement, text)
+    for pattern, replacement in rules:  # as nbval applies them
+        text = re.sub(pattern, replacement, text)
     return text
 
 
@@ -115,11 +121,23 @@ def execute(path, timeout=600):
     return time.perf_counter() - start
 
 
+def format_only(path):
+    """Write the notebook at ``path`` back normalized, without running it."""
+    nbformat.write(normalize(nbformat.read(path, as_version=4)), path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every lesson")
+    parser.add_argument("--format-only", action="store_true",
+                        help="normalize the stored notebooks without executing them")
     args = parser.parse_args(argv)
-    for path in args.notebooks:
+    quiet_tensorflow()  # kernels inherit this process's environment
+    paths = args.notebooks or notebook_paths()
+    for path in paths:
+        if args.format_only:
+            format_only(path)
+            continue
         print(f"{path} ...", end=" ", flush=True)
         try:
             seconds = execute(path)
@@ -129,6 +147,8 @@ def main(argv=None):
             print(f"{path} was left unchanged: fix the failing cell and run again.", file=sys.stderr)
             return 1
         print(f"{seconds:.1f} s")
+    if args.format_only:
+        print(f"normalized {len(paths)} notebooks (not executed)")
     return 0
 
 
