@@ -17,7 +17,6 @@ import pytest
 from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 import hub_check  # noqa: E402
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]

@@ -1,13 +1,11 @@
 """tools/instructor_guide.py: what it reads from a lesson, the links and sizes it writes."""
 
-import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 import instructor_guide as guide  # noqa: E402
 
 

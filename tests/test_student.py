@@ -5,14 +5,12 @@ Running every edition notebook top to bottom takes about as long as `make test` 
 """
 
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
 import student  # noqa: E402
 
 LESSONS = student.lesson_paths(ROOT / "notebooks")

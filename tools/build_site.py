@@ -25,30 +25,27 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
 import yaml
+
+from navigation import notebook_paths, repository_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
 STAGE = ROOT / "build" / "site-src"
 OUT = ROOT / "build" / "site"
 MATHJAX = ROOT / "build" / "site-npm" / "node_modules" / "mathjax" / "es5"
-NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 TITLE = "딥러닝 아키텍처"
 
 
-def repository_url(root=ROOT):
-    with open(root / "pyproject.toml", "rb") as file:
-        return tomllib.load(file)["project"]["urls"]["Repository"].rstrip("/")
 
 
 def lesson_paths(root=ROOT):
-    return sorted(p for p in (root / "notebooks").glob("*.ipynb") if NAME_PATTERN.match(p.name))
+    return notebook_paths(root / "notebooks")
 
 
 def page_paths(root=ROOT):

@@ -27,15 +27,15 @@ import re
 import shutil
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import nbformat
 
+from navigation import notebook_paths, repository_url
+
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "instructor_guide.md"
-NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 NAV_IDS = ("nav-top", "nav-bottom")
 # Reading speed assumed for the estimate: Korean technical prose, characters without spaces.
 CHARS_PER_MINUTE = 400
@@ -47,12 +47,9 @@ STUDENT_BRANCH = "student"
 
 
 def lesson_paths(root=ROOT):
-    return sorted(p for p in (root / "notebooks").glob("*.ipynb") if NAME_PATTERN.match(p.name))
+    return notebook_paths(root / "notebooks")
 
 
-def repository_url(root=ROOT):
-    with open(root / "pyproject.toml", "rb") as file:
-        return tomllib.load(file)["project"]["urls"]["Repository"].rstrip("/")
 
 
 # --- what a lesson says about itself --------------------------------------------------------------

@@ -21,7 +21,6 @@ Notebooks are found by their ``NN_name.ipynb`` pattern, never from a fixed list.
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -31,8 +30,9 @@ from pathlib import Path
 
 import nbformat
 
+from navigation import notebook_paths
+
 ROOT = Path(__file__).resolve().parent.parent
-NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 SOLUTION_TAG = "solution"
 EXERCISE_TAG = "exercise"
 PROMPT = "# 여기에 코드를 작성하세요"
@@ -44,7 +44,7 @@ KERNEL = "python3"
 
 def lesson_paths(folder):
     """The course notebooks in ``folder``, in lesson order."""
-    return sorted(p for p in Path(folder).glob("*.ipynb") if NAME_PATTERN.match(p.name))
+    return notebook_paths(Path(folder))
 
 
 def is_solution(cell):
