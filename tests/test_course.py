@@ -246,8 +246,8 @@ def rejected_variants(glossary_text):
         for variant in re.findall(r"`([^`]+)`", cells[4]):
             pattern = NUMBER.join(re.escape(part) for part in variant.split("#"))
             if re.fullmatch(r"[A-Za-z][A-Za-z -]*", variant):
-                # English words stand alone: "seed를" counts, "00_index" or "seeds_of" do not.
-                pattern = rf"(?<![A-Za-z0-9_-]){pattern}(?![A-Za-z0-9_-])"
+                # English words stand alone: "seed를" counts; "00_index" and a gloss right after "(" do not.
+                pattern = rf"(?<![A-Za-z0-9_(-]){pattern}(?![A-Za-z0-9_-])"
             variants[variant] = (re.compile(pattern, re.I), cells[0])
     return variants
 
