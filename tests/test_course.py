@@ -141,6 +141,16 @@ def test_every_lesson_has_the_agreed_shape(path):
     assert quiz_file.is_file(), f"{path.name}: add its questions to {quiz_file.relative_to(ROOT)}"
 
 
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
+def test_stored_questions_are_the_current_ones(path):
+    from helpers import quiz
+
+    stored = [o.data["text/html"] for c in read(path).cells if "quiz.show(" in c.source
+              for o in c.outputs if "text/html" in o.get("data", {})]
+    current = [quiz.question_html(i, q) for i, q in enumerate(quiz.load(path.name[:2]), 1)]
+    assert stored == current, f"helpers/quizzes/{path.name[:2]}.json changed: run `make outputs`"
+
+
 # --- quiet checks: a student never sees a bare True or "checks passed" ---------------------------
 
 BOOLEAN_ONLY = re.compile(r"^\s*(?:np\.)?(?:True|False)_?(?:[\s,]+(?:np\.)?(?:True|False)_?)*\s*$")
