@@ -83,24 +83,303 @@ def test_notebooks_are_stored_normalized(path):
     assert not any("execution" in c.metadata for c in nb.cells), "execution timestamps are stored"
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
-def test_every_lesson_opens_and_ends_the_same_way(path):
-    nb = read(path)
-    body = [c for c in nb.cells if c.get("id") not in navigation.NAV_IDS]
-    assert body[0].cell_type == "markdown"
-    assert body[0].source.startswith(f"# {path.name[:2]}. ")
-    assert "이 노트북에서 배울 것" in body[0].source
-    headings = [line for c in body if c.cell_type == "markdown" for line in c.source.splitlines()
-                if line.startswith("#")]
-    assert "## 설정" in headings and headings.index("## 설정") == 1
-    for required in ("## 정리", "## 연습 문제"):
-        assert required in headings, f"{path.name} lacks {required}"
-    assert headings.index("## 정리") < headings.index("## 연습 문제")
-    solutions = [c for c in body if "solution" in c.metadata.get("tags", [])]
-    assert solutions, f"{path.name} has no executed exercise solution"
+# --- lesson shape: objectives, prerequisites, time, key points, quiz, exercises --------------------
+
+OBJECTIVE = re.compile(r"^- .+ 수 있다\.$", re.M)
+TIME = re.compile(r"\*\*예상 시간\*\*: 약 \d+분 \(읽기 약 \d+분, 실행 약 \d+초\)")
+ENDING = ("## 핵심 포인트", "## 확인 문제", "## 연습 문제")
+
+
+def body(nb):
+    return [c for c in nb.cells if c.get("id") not in navigation.NAV_IDS]
+
+
+def shape_problems(nb, number):
+    """What lesson ``number`` ("01") lacks of the agreed shape (an empty list if nothing)."""
+    cells = body(nb)
+    problems = []
+    head = cells[0].source if cells and cells[0].cell_type == "markdown" else ""
+    if not head.startswith(f"# {number}. "):
+        problems.append(f"the first cell is not the title '# {number}. ...'")
+    objectives = head.split("**학습 목표**", 1)[1].split("**선수 지식**")[0] if "**학습 목표**" in head else ""
+    if not 2 <= len(OBJECTIVE.findall(objectives)) <= 4:
+        problems.append("the title cell needs **학습 목표** with 2-4 '- ...할 수 있다.' items")
+    if not re.search(r"\*\*선수 지식\*\*: \S", head):
+        problems.append("the title cell needs **선수 지식**: ...")
+    if not TIME.search(head):
+        problems.append("the title cell needs **예상 시간**: 약 N분 (읽기 약 M분, 실행 약 S초)")
+    code = [c for c in cells if c.cell_type == "code"]
+    if not code or code[0].get("id") != "setup" or not code[0].source.startswith("# 추가 코드 –"):
+        problems.append("the first code cell must be the setup cell (id 'setup', '# 추가 코드 –')")
+    headings = [line for c in cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if line.startswith("## ")]
+    if [h for h in headings if h in ENDING] != list(ENDING):
+        problems.append(f"the lesson must end with {', '.join(ENDING)} in this order")
+    else:
+        ending = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
+                  and any(line in ENDING[1:] for line in c.source.splitlines())]
+        quiz_cells = [c for c in cells[ending[0]:] if c.cell_type == "code" and "quiz.show(" in c.source]
+        if len(quiz_cells) != 1 or f'quiz.show("{number}")' not in quiz_cells[0].source:
+            problems.append(f'## 확인 문제 needs one code cell with quiz.show("{number}")')
+        elif not any("text/html" in o.get("data", {}) for o in quiz_cells[0].outputs):
+            problems.append("the quiz cell has no stored questions: run `make outputs`")
+    solutions = [c for c in cells if "solution" in c.metadata.get("tags", [])]
+    if not solutions:
+        problems.append("## 연습 문제 has no solution cell (tag 'solution')")
     for cell in solutions:
-        assert cell.cell_type == "code" and cell.execution_count
-        assert cell.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+        if cell.cell_type != "code" or not cell.execution_count:
+            problems.append("a solution cell is not an executed code cell")
+        elif cell.metadata.get("jupyter") != {"source_hidden": True, "outputs_hidden": True}:
+            problems.append("a solution cell is not collapsed (metadata.jupyter source/outputs hidden)")
+    return problems
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
+def test_every_lesson_has_the_agreed_shape(path):
+    assert shape_problems(read(path), path.name[:2]) == []
+    quiz_file = ROOT / "helpers" / "quizzes" / f"{path.name[:2]}.json"
+    assert quiz_file.is_file(), f"{path.name}: add its questions to {quiz_file.relative_to(ROOT)}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
+def test_stored_questions_are_the_current_ones(path):
+    from helpers import quiz
+
+    stored = [o.data["text/html"] for c in read(path).cells if "quiz.show(" in c.source
+              for o in c.outputs if "text/html" in o.get("data", {})]
+    current = [quiz.question_html(i, q) for i, q in enumerate(quiz.load(path.name[:2]), 1)]
+    assert stored == current, f"helpers/quizzes/{path.name[:2]}.json changed: run `make outputs`"
+
+
+# --- quiet checks: a student never sees a bare True or "checks passed" ---------------------------
+
+BOOLEAN_ONLY = re.compile(r"^\s*(?:np\.)?(?:True|False)_?(?:[\s,]+(?:np\.)?(?:True|False)_?)*\s*$")
+PASSED = re.compile(r"\b(?:checks?|tests?|all) (?:passed|ok)\b|^\s*(?:passed|ok)\.?\s*$", re.I)
+
+
+def output_texts(cell):
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream":
+            yield output.text
+        elif "text/plain" in output.get("data", {}) and not any(
+                key.startswith(("image/", "application/vnd.jupyter.widget")) for key in output.data):
+            yield output.data["text/plain"]
+
+
+def noisy_checks(nb):
+    """Stored output lines that are only a boolean or a 'passed' message, with their cell."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for text in output_texts(cell):
+                for line in text.splitlines():
+                    if BOOLEAN_ONLY.match(line) or PASSED.search(line):
+                        found.append(f"{line.strip()!r} from {cell.source[:60]!r}")
+    return found
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_checks_are_quiet(path):
+    assert noisy_checks(read(path)) == [], "make the check a silent assert, or print the value it checks"
+
+
+# --- prose agrees with outputs: the test accuracy a lesson states is the one it printed ---------
+
+STATED_PERCENT = re.compile(r"(?<![\d.])(9\d(?:\.\d+)?)\s?%")
+STATED_FRACTION = re.compile(r"(?<![\d.])(0\.9\d{2,})(?!\d)")
+PRINTED = re.compile(r"(?<![\d.])(?:(0\.9\d+)|(9\d\.\d+)\s?%)")
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*]|\d+\.|\|) )")
+THE_POST = "원문"
+
+
+def prose(source):
+    """Markdown without code, math, link targets, HTML comments and quoted lines."""
+    source = re.sub(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|<!--.*?-->", " ", source, flags=re.S)
+    source = re.sub(r"\]\([^)]*\)", "]", source)
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(">"))
+
+
+def printed_accuracies(nb):
+    values = []
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            for text in output_texts(cell):
+                for fraction, percent in PRINTED.findall(text):
+                    values.append(float(fraction) * 100 if fraction else float(percent))
+    return values
+
+
+def accuracy_drift(nb):
+    """Accuracies (90-100 %) the prose states that no output of the notebook prints.
+
+    A stated value counts as printed when a printed one rounds to it at the stated precision.
+    Sentences that name the post (원문) state the post's numbers and are skipped.
+    """
+    printed = printed_accuracies(nb)
+    drift = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or cell.get("id") in navigation.NAV_IDS:
+            continue
+        for sentence in SENTENCE.split(prose(cell.source)):
+            if THE_POST in sentence:
+                continue
+            stated = [(v, 1.0) for v in STATED_PERCENT.findall(sentence)]
+            stated += [(v, 100.0) for v in STATED_FRACTION.findall(sentence)]
+            for text, scale in stated:
+                decimals = len(text.split(".")[1]) if "." in text else 0
+                value = float(text) * scale
+                half_unit = 0.5 * 10.0 ** -decimals * scale
+                if not any(abs(p - value) <= half_unit + 1e-9 for p in printed):
+                    drift.append(f"{text} in: {sentence.strip()[:90]!r}")
+    return drift
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_stated_accuracies_are_the_printed_ones(path):
+    assert accuracy_drift(read(path)) == [], \
+        "print the accuracy in this lesson, correct the prose, or say it is the post's (원문)"
+
+
+# --- one form per concept: the glossary's rejected variants stay out of the prose ----------------
+
+GLOSSARY = ROOT / "notebooks" / "glossary.md"
+NUMBER = r"\d[\d,.]*"
+
+
+def rejected_variants(glossary_text):
+    """{variant: (pattern, preferred term)} from the glossary table's last column."""
+    variants = {}
+    for line in glossary_text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 5 or cells[0] in ("용어", "") or set(cells[0]) <= set("-: "):
+            continue
+        for variant in re.findall(r"`([^`]+)`", cells[4]):
+            pattern = NUMBER.join(re.escape(part) for part in variant.split("#"))
+            if re.fullmatch(r"[A-Za-z][A-Za-z -]*", variant):
+                # English words stand alone: "seed를" counts; "00_index" and a gloss right after "(" do not.
+                pattern = rf"(?<![A-Za-z0-9_(-]){pattern}(?![A-Za-z0-9_-])"
+            variants[variant] = (re.compile(pattern, re.I), cells[0])
+    return variants
+
+
+def glossary_violations(nb, variants):
+    """Rejected variants in the notebook's prose; an English gloss in parentheses is allowed."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or cell.get("id") in navigation.NAV_IDS:
+            continue
+        raw = prose(cell.source)
+        glossed = re.sub(r"\([\x00-\x7f]*\)", " ", raw)
+        for variant, (pattern, term) in variants.items():
+            text = raw if "(" in variant else glossed
+            for match in pattern.finditer(text):
+                found.append(f"{match.group()!r} (write {term}) in: "
+                             f"{text[max(0, match.start() - 30):match.end() + 30]!r}")
+    return found
+
+
+VARIANTS = rejected_variants(GLOSSARY.read_text(encoding="utf-8"))
+
+
+def test_the_glossary_decides_and_is_linked_from_the_index():
+    assert {"훈련", "점수(logit)", "#장", "epoch", "seed", "index", "#%"} <= set(VARIANTS)
+    assert "](glossary.md)" in markdown(read(ROOT / "notebooks" / navigation.INDEX))
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_prose_uses_the_glossarys_terms(path):
+    assert glossary_violations(read(path), VARIANTS) == []
+
+
+# --- each check catches a deliberately broken copy of a lesson ----------------------------------
+
+def broken_copy(tmp_path, path, edit):
+    """Read ``path``, apply ``edit`` to the notebook, write it to tmp_path and read it back."""
+    nb = read(path)
+    edit(nb)
+    copy = tmp_path / path.name
+    nbformat.write(nb, copy)
+    return read(copy)
+
+
+def markdown_cell(text):
+    return nbformat.v4.new_markdown_cell(text)
+
+
+def code_cell(source, text):
+    cell = nbformat.v4.new_code_cell(source, execution_count=1)
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+    return cell
+
+
+FIRST_LESSON = LESSONS[0]
+
+
+@pytest.mark.parametrize("break_it, expected", [
+    (lambda nb: body(nb)[0].update(source=body(nb)[0].source.replace("**학습 목표**", "**목표**")), "학습 목표"),
+    (lambda nb: body(nb)[0].update(source=re.sub(r"\*\*예상 시간\*\*.*", "", body(nb)[0].source)), "예상 시간"),
+    (lambda nb: body(nb)[0].update(source=body(nb)[0].source.replace("**선수 지식**", "선수 지식")), "선수 지식"),
+    (lambda nb: nb.cells.__setitem__(slice(None), [c for c in nb.cells if "quiz.show(" not in c.source]), "quiz.show"),
+    (lambda nb: [c.update(source=c.source.replace("## 핵심 포인트", "## 정리")) for c in nb.cells], "핵심 포인트"),
+    (lambda nb: [c.metadata.pop("tags", None) for c in nb.cells], "solution"),
+])
+def test_the_shape_check_catches_a_broken_lesson(tmp_path, break_it, expected):
+    assert shape_problems(read(FIRST_LESSON), FIRST_LESSON.name[:2]) == []
+    broken = broken_copy(tmp_path, FIRST_LESSON, break_it)
+    assert any(expected in problem for problem in shape_problems(broken, FIRST_LESSON.name[:2]))
+
+
+@pytest.mark.parametrize("text", ["True\n", "True True\n", "np.False_\n", "checks passed\n"])
+def test_the_quiet_check_catches_a_bare_boolean(tmp_path, text):
+    assert noisy_checks(read(FIRST_LESSON)) == []
+    broken = broken_copy(tmp_path, FIRST_LESSON,
+                         lambda nb: nb.cells.insert(3, code_cell("print(x == x)", text)))
+    assert noisy_checks(broken)
+
+
+def test_the_quiet_check_lets_values_through():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [code_cell("print(a)", "test accuracy: 0.974\n[ True False]\nTrue positives: 3\n")]
+    assert noisy_checks(nb) == []
+
+
+def test_the_accuracy_check_catches_drift(tmp_path):
+    def stale(nb):
+        nb.cells.insert(3, code_cell("print('Test accuracy:', acc)", "Test accuracy: 0.9739999771118164\n"))
+        nb.cells.insert(4, markdown_cell("이 모델은 테스트 이미지의 약 97.5 %를 맞힙니다."))
+
+    broken = broken_copy(tmp_path, FIRST_LESSON, stale)
+    assert any("97.5" in d for d in accuracy_drift(broken))
+    broken.cells[4].source = "이 모델은 테스트 이미지의 97.4 %를 맞힙니다(원문은 97.73 %)."
+    assert accuracy_drift(broken) == []
+    broken.cells[4].source = "원문은 0.9773이었습니다."
+    assert accuracy_drift(broken) == []
+    broken.cells[4].source = "정확도는 0.980입니다."
+    assert accuracy_drift(broken)
+
+
+@pytest.mark.parametrize("text, variant", [
+    ("모델을 10 epoch 동안 훈련합니다.", "훈련"),
+    ("10 epoch 동안", "epoch"),
+    ("테스트 이미지 10,000장", "#장"),
+    ("정확도는 97%입니다.", "#%"),
+    ("출력층의 점수(logit)", "점수(logit)"),
+    ("random seed를 고정합니다.", "seed"),
+    ("2코어 노트북 CPU에서", "노트북 CPU"),
+])
+def test_the_glossary_check_catches_a_rejected_variant(tmp_path, text, variant):
+    assert glossary_violations(read(FIRST_LESSON), VARIANTS) == []
+    broken = broken_copy(tmp_path, FIRST_LESSON, lambda nb: nb.cells.insert(2, markdown_cell(text)))
+    only = {variant: VARIANTS[variant]}
+    assert glossary_violations(broken, only)
+
+
+def test_the_glossary_check_allows_glosses_code_and_quotes():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [markdown_cell("에포크(epoch)마다 `epochs=10`으로 학습합니다.\n"
+                              "> 원문: 0에서 1사이로 정규화를 해야 cross-entropy 식에서\n"
+                              "[목차](00_index.ipynb), 정확도 97.4 %")]
+    assert glossary_violations(nb, VARIANTS) == []
 
 
 def tracked_files():

@@ -1,0 +1,51 @@
+"""Lesson 09 is the post's full training script: copied out of the notebook, it runs on its own.
+
+The script cell (the one that calls ``mnist.load_data()``) is written to a file in a temporary
+folder, away from the repository, and run as a plain Python process, as a student who copies it
+would. It must train, evaluate and print the post's last line. Offline, ``MNIST_NPZ`` stands in for
+Keras' download through tests/offline_mnist/sitecustomize.py (why: see that file).
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers.environment import TF_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = ROOT / "notebooks" / "09_full_code.ipynb"
+OFFLINE = Path(__file__).resolve().parent / "offline_mnist"
+
+
+def script_cells(nb):
+    return [c.source for c in nb.cells if c.cell_type == "code" and "mnist.load_data()" in c.source
+            and not c.source.startswith("# 추가 코드")]
+
+
+def test_the_lesson_holds_one_script_that_needs_nothing_from_the_course():
+    scripts = script_cells(nbformat.read(LESSON, as_version=4))
+    assert len(scripts) == 1, "09_full_code must show the post's script in one cell"
+    assert not re.search(r"^\s*(from|import)\s+helpers\b", scripts[0], re.M), \
+        "the script must run without the course's helpers"
+
+
+@pytest.mark.skipif(not os.environ.get("MNIST_NPZ") and not (Path.home() / ".keras/datasets/mnist.npz").is_file(),
+                    reason="needs MNIST: set MNIST_NPZ, or download it once with `python -m helpers.data`")
+def test_the_copied_script_runs_as_a_plain_python_program(tmp_path):
+    (script,) = script_cells(nbformat.read(LESSON, as_version=4))
+    path = tmp_path / "full_code.py"
+    path.write_text(script + "\n", encoding="utf-8")
+    env = {**os.environ, **TF_ENV, "MPLBACKEND": "Agg"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(OFFLINE), env.get("PYTHONPATH")]))
+    result = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, text=True,
+                            capture_output=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    accuracy = re.search(r"^Test accuracy: (0\.\d+)$", result.stdout, re.M)
+    assert accuracy, f"the script did not print its test accuracy:\n{result.stdout[-2000:]}"
+    assert 0.970 <= float(accuracy.group(1)) <= 0.985
+    assert "Epoch 10/10" in result.stdout

@@ -1,0 +1,153 @@
+"""Tests for helpers.quiz: every lesson's questions have a valid answer that the grader accepts."""
+
+import copy
+import html
+import json
+
+import numpy as np
+import pytest
+
+from helpers import activations, quiz
+
+FILES = sorted(quiz.QUIZ_DIR.glob("*.json"))
+QUESTIONS = [(path.stem, number, q) for path in FILES
+             for number, q in enumerate(quiz.load(path.stem), 1)]
+IDS = [f"{lesson}-{number}" for lesson, number, _ in QUESTIONS]
+
+
+def wrong_answers(question):
+    if question["kind"] == "choice":
+        return [c for c in question["choices"] if c != question["answer"]]
+    far = question["answer"] + 2 * question["tolerance"] + max(1.0, abs(question["answer"]))
+    return [str(far), str(-far)]
+
+
+def right_answer(question):
+    return question["answer"] if question["kind"] == "choice" else str(question["answer"])
+
+
+def test_there_are_questions():
+    assert FILES, "helpers/quizzes/ holds no lesson's questions"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_each_file_names_its_lesson(path):
+    assert json.loads(path.read_text(encoding="utf-8"))["lesson"] == path.stem
+
+
+@pytest.mark.parametrize("lesson, number, question", QUESTIONS, ids=IDS)
+def test_the_right_answer_is_right_and_the_others_are_not(lesson, number, question):
+    right = quiz.check(question, right_answer(question))
+    assert right.correct and quiz.RIGHT in right.message
+    assert question["explanation"] in right.message
+    for answer in wrong_answers(question):
+        result = quiz.check(question, answer)
+        assert not result.correct and quiz.RIGHT not in result.message, answer
+
+
+@pytest.mark.parametrize("lesson, number, question",
+                         [q for q in QUESTIONS if q[2].get("check")],
+                         ids=[i for i, q in zip(IDS, QUESTIONS) if q[2].get("check")])
+def test_predicted_values_are_what_the_code_computes(lesson, number, question):
+    names = {"np": np, **{n: getattr(activations, n) for n in dir(activations) if not n.startswith("_")}}
+    value = eval(question["code"], names)  # noqa: S307 (our own data)
+    assert abs(float(value) - question["answer"]) <= question["tolerance"]
+
+
+NUMBER = {"kind": "number", "question": "q", "explanation": "e", "answer": 0.25, "tolerance": 0.01}
+CHOICE = {"kind": "choice", "question": "q", "explanation": "why", "choices": ["a", "b"],
+          "answer": "b", "hint": "look again"}
+
+
+def test_a_number_within_the_tolerance_counts():
+    assert quiz.check(NUMBER, "0.255").correct
+    assert quiz.check(NUMBER, " 0.24 ").correct
+    assert not quiz.check(NUMBER, "0.27").correct
+
+
+def test_numbers_may_carry_commas_and_the_unit():
+    question = dict(NUMBER, answer=60000, tolerance=0, unit="개")
+    assert quiz.check(question, "60,000").correct
+    assert quiz.check(question, "60000 개").correct
+    percent = dict(NUMBER, answer=97.5, tolerance=0.5, unit="%")
+    assert quiz.check(percent, "97.3%").correct
+
+
+def test_text_that_is_not_a_number_is_not_graded_wrong_but_explained():
+    result = quiz.check(NUMBER, "zero point two")
+    assert not result.correct and "숫자" in result.message
+
+
+def test_a_wrong_choice_gets_the_hint_not_the_explanation():
+    result = quiz.check(CHOICE, "a")
+    assert not result.correct
+    assert "look again" in result.message and "why" not in result.message
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["questions"].pop(), "2-4 questions"),
+    (lambda d: d["questions"][0].update(answer="c"), "exactly one of the choices"),
+    (lambda d: d["questions"][0].update(choices=["a", "a"], answer="a"), "the same"),
+    (lambda d: d["questions"][1].pop("tolerance"), "tolerance"),
+    (lambda d: d["questions"][1].update(answer="0.25"), "must be a number"),
+    (lambda d: d["questions"][1].update(answer=True), "must be a number"),
+    (lambda d: d["questions"][0].update(kind="essay"), "kind"),
+    (lambda d: d["questions"][0].pop("explanation"), "explanation"),
+])
+def test_validate_names_what_is_wrong(change, message):
+    data = {"lesson": "99", "questions": [copy.deepcopy(CHOICE), copy.deepcopy(NUMBER)]}
+    quiz.validate(data)
+    change(data)
+    with pytest.raises(ValueError, match=message):
+        quiz.validate(data, source="99.json")
+
+
+def test_an_unknown_lesson_says_which_file_to_add():
+    with pytest.raises(FileNotFoundError, match="98.json"):
+        quiz.load("98")
+    with pytest.raises(ValueError, match="two-digit"):
+        quiz.load("1a")
+
+
+def test_the_html_shows_question_code_and_choices_escaped():
+    question = dict(CHOICE, question="Is `x < 0`?", code="relu(x) < 1", predict=True)
+    shown = quiz.question_html(3, question)
+    assert "문제 3." in shown and "<code>x &lt; 0</code>" in shown
+    assert "relu(x) &lt; 1" in shown and quiz.PREDICT in shown
+    assert "<li>a</li><li>b</li>" in shown
+    text = quiz.question_text(3, question)
+    assert "문제 3. Is `x < 0`?" in text and "  2) b" in text
+
+
+def test_show_displays_each_question_then_its_widget(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    quiz.show(FILES[0].stem)
+    questions = quiz.load(FILES[0].stem)
+    assert len(shown) == 2 * len(questions)
+    for number, (text, box) in enumerate(zip(shown[::2], shown[1::2]), 1):
+        assert html.escape(questions[number - 1]["question"], quote=False) in text._repr_html_()
+        assert repr(text) == quiz.question_text(number, questions[number - 1])
+        assert repr(box).startswith(f"quiz answer {number}: ")
+
+
+def test_clicking_choices_gives_feedback_and_the_answer_after_two_misses():
+    box = quiz.answer_widget(1, CHOICE)
+    wrong, right = box.choices
+    wrong.click()
+    assert quiz.WRONG in box.feedback.value and "정답:" not in box.feedback.value
+    wrong.click()
+    assert "정답: <b>b</b>" in box.feedback.value and box.wrong == 2
+    right.click()
+    assert quiz.RIGHT in box.feedback.value and "why" in box.feedback.value
+
+
+def test_typing_a_number_and_submitting_grades_it():
+    box = quiz.answer_widget(2, NUMBER)
+    box.number.value = "abc"
+    box.submit.click()
+    assert "숫자" in box.feedback.value and box.wrong == 0
+    box.number.value = "0.25"
+    box.submit.click()
+    assert quiz.RIGHT in box.feedback.value
+    assert repr(box) == "quiz answer 2: type a number"

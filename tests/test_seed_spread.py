@@ -1,0 +1,47 @@
+"""tools/seed_spread.py and what lesson 06 says with it: the seed spread is measured, not asserted."""
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import seed_spread  # noqa: E402
+
+PAGE = ROOT / "docs" / "seed_spread.md"
+LESSON = ROOT / "notebooks" / "06_training.ipynb"
+
+
+def result(seed, accuracy):
+    return {"seed": seed, "test_accuracy": accuracy, "test_loss": 0.08, "train_loss": 0.03, "keras": "3.x"}
+
+
+def table(text):
+    """{seed: test accuracy} from the page's Markdown table."""
+    return {int(seed): float(accuracy)
+            for seed, accuracy in re.findall(r"^\| (\d+) \| (0\.\d{4}) \|", text, re.M)}
+
+
+def test_the_report_gives_the_range_and_where_the_post_falls():
+    text = seed_spread.report([result(0, 0.9720), result(1, 0.9780)], post=0.9773, when="now")
+    assert table(text) == {0: 0.9720, 1: 0.9780}
+    assert "0.9720–0.9780" in text and "0.60 %p" in text and "60개" in text
+    assert "0.9773도 이 범위 안에" in text
+    outside = seed_spread.report([result(0, 0.9720), result(1, 0.9750)], post=0.9773, when="now")
+    assert "0.9773는 이 범위 밖에" in outside
+
+
+def test_the_committed_page_and_lesson_06_agree():
+    page = PAGE.read_text(encoding="utf-8")
+    rows = table(page)
+    assert set(rows) >= {42} and len(rows) >= 3, "run `python tools/seed_spread.py`"
+    nb = nbformat.read(LESSON, as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    stored = float(re.search(r"Test accuracy: (0\.\d+)", printed).group(1))
+    assert rows[42] == round(stored, 4), "06 trains with seed 42: its accuracy is the page's seed-42 row"
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    low, high = min(rows.values()), max(rows.values())
+    assert f"{low:.4f}" in prose and f"{high:.4f}" in prose, "06 must quote the range of docs/seed_spread.md"
+    assert "seed_spread.md" in prose
