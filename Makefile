@@ -6,6 +6,7 @@
 #   make binder-check  build Binder's environment from binder/ alone (no Docker) and run lessons in it
 #   make budget   time and memory of every notebook, training speed (BUDGET_FLAGS=--make-test: + make test)
 #   make browser-test  run every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
+#   make compat   run every notebook on each version set: lock, oldest supported, Colab's (SETS=oldest: some)
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +20,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 UV_VERSION := 0.13.9
 
-.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test
+.PHONY: setup lab test unit notebooks outputs navigation lock clean binder-check budget browser-test compat
 
 # JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
@@ -69,6 +70,11 @@ budget: $(STAMP)
 # Installs Debian's chromium with apt-get when /usr/bin/chromium is missing (as root).
 browser-test: $(STAMP) $(LAB_SETTINGS)
 	$(BIN)/python tools/browser_test.py
+
+# Fresh venvs under build/compat/, reused while a set's pins are unchanged (tools/compat.py).
+SETS ?= lock,oldest,colab
+compat: $(STAMP)
+	$(BIN)/python tools/compat.py --sets $(SETS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
