@@ -9,16 +9,31 @@ the canvas' drawing (``preprocess_drawing``) before the model sees it.
 
 from __future__ import annotations
 
+import base64
+import io
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import clear_output, display
 
 from helpers import plots
 from helpers.widgets import EmptyDrawingError, LessonWidget, draw_line, preprocess_drawing
 
 NUM_CLASSES = 10
 INK, PAPER = "#000000", "#ffffff"
+
+
+def _figure_output(fig):
+    """``fig`` as a PNG output of an ``Output`` widget (set as a whole, so saved notebooks and
+    strict re-runs see it inside the widget, not in the cell), then closed."""
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    data = {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+            "text/plain": "drawing as the model sees it and the predicted probabilities"}
+    return {"output_type": "display_data", "data": data, "metadata": {}}
 
 
 def grid_to_drawing(grid, scale=10):
@@ -63,8 +78,7 @@ def pixel_pad(model, *, squares=16, square_px=20):
         except EmptyDrawingError:
             box.preprocessed = box.probabilities = None
             info.value = "The pad is empty: click squares to draw a digit (strokes 1-2 squares wide)."
-            with output:
-                clear_output(wait=True)
+            output.outputs = ()
             return
         probabilities = np.asarray(model.predict(image[None], verbose=0), dtype=np.float64).ravel()
         if probabilities.shape != (NUM_CLASSES,):
@@ -72,10 +86,7 @@ def pixel_pad(model, *, squares=16, square_px=20):
         box.preprocessed, box.probabilities = image, probabilities
         fig = plots.plot_prediction(image, probabilities)
         fig.axes[0].set_title("what the model sees (28x28)")
-        with output:
-            clear_output(wait=True)
-            display(fig)
-        plt.close(fig)
+        output.outputs = (_figure_output(fig),)
         predicted = int(np.argmax(probabilities))
         info.value = (f"prediction: <b>{predicted}</b> with probability "
                       f"<b>{probabilities[predicted]:.0%}</b>")

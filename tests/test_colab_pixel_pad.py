@@ -50,8 +50,10 @@ def test_a_stroke_reaches_the_model_preprocessed_like_the_canvas_drawing():
     assert np.array_equal(model.inputs[-1][0], expected)
     assert pad.probabilities.shape == (10,) and pad.probabilities.sum() == pytest.approx(1)
     assert "prediction: <b>9</b>" in pad.info.value
+    (shown,) = pad.output.outputs  # the figure lives in the widget, not in the cell's outputs
+    assert shown["data"]["image/png"]
     pad.clear()
-    assert pad.grid.sum() == 0 and pad.probabilities is None
+    assert pad.grid.sum() == 0 and pad.probabilities is None and pad.output.outputs == ()
     assert {b.style.button_color for b in pad.buttons} == {"#ffffff"}
 
 
