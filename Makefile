@@ -14,6 +14,7 @@
 #   make site     the course website from the stored outputs (build/site/_build/html), offline
 #   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
 #   make hub-check  a real JupyterHub on 127.0.0.1: three students pull the course with nbgitpuller and train at once
+#   make compat   run every notebook on each version set: lock, oldest supported, Colab's (SETS=oldest: some)
 
 PYTHON ?= python3
 VENV := .venv
@@ -31,7 +32,7 @@ MEM_LIMIT ?= 2147483648
 NB ?=
 
 .PHONY: setup lab test unit format outputs navigation lock clean binder-check budget browser-test \
-	student student-check site site-check guide hub-check
+	student student-check site site-check guide hub-check compat
 
 # JupyterLab settings shared with Binder (binder/overrides.json): no news feed, no update check,
 # a notebook's kernel shuts down when its tab is closed.
@@ -137,6 +138,11 @@ site-check: setup site $(BROWSER_PACKAGES)
 # HUB_CHECK_FLAGS=--students 5, or --fail-at STEP to see a failed step leave no process behind.
 hub-check: $(STAMP)
 	$(BIN)/python tools/hub_check.py $(HUB_CHECK_FLAGS)
+
+# Fresh venvs under build/compat/, reused while a set's pins are unchanged (tools/compat.py).
+SETS ?= lock,oldest,colab
+compat: $(STAMP)
+	$(BIN)/python tools/compat.py --sets $(SETS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

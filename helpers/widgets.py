@@ -59,8 +59,11 @@ def _png_output(fig, text):
     return {"output_type": "display_data", "data": bundle, "metadata": {}}
 
 
-def _show(output, fig, text):
-    """Replace what ``output`` shows with ``fig`` (one assignment: no flicker, nothing appended)."""
+def show_figure(output, fig, text):
+    """Replace what ``output`` shows with ``fig`` (one assignment: no flicker, nothing appended).
+
+    Setting ``output.outputs`` whole keeps the figure inside the widget in saved notebooks and
+    strict re-runs; ``text`` is its text/plain form."""
     output.outputs = (_png_output(fig, text),)
 
 
@@ -95,7 +98,7 @@ def activation_explorer(function="relu", x_range=(-5.0, 5.0)):
         name = chooser.value
         lo, hi = span.value
         fig = plots.plot_activation(name, (lo, hi))
-        _show(output, fig, f"{name} and its derivative on [{lo:.1f}, {hi:.1f}]")
+        show_figure(output, fig, f"{name} and its derivative on [{lo:.1f}, {hi:.1f}]")
         derivative = activations.WITH_DERIVATIVES[name][1]
         largest = np.max(derivative(np.linspace(lo, hi, 201)))
         info.value = (f"largest derivative of <b>{name}</b> on [{lo:.1f}, {hi:.1f}]: "
@@ -147,7 +150,7 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1, -1.0, 0.5), temperature=1.0):
         ax.set_ylabel("probability")
         ax.set_title(f"softmax(z / T), T = {t:.1f}")
         fig.tight_layout()
-        _show(output, fig, f"softmax probabilities at T = {t:.1f}")
+        show_figure(output, fig, f"softmax probabilities at T = {t:.1f}")
         total.value = f"sum of the probabilities: <b>{p.sum():.3f}</b>"
 
     for slider in (*sliders, heat):
@@ -200,7 +203,7 @@ def mnist_browser(x_train, t_train, x_test, t_test):
         plots.plot_digit(image, label, ax=ax)
         ax.set_title(f"{split.value} image {index.value:,}: label {label}")
         fig.tight_layout()
-        _show(output, fig, f"{split.value} image {index.value}, label {label}")
+        show_figure(output, fig, f"{split.value} image {index.value}, label {label}")
         low, high = (f"{image.min():.3f}", f"{image.max():.3f}") if image.dtype.kind == "f" \
             else (str(image.min()), str(image.max()))
         info.value = (f"{split.value} image {index.value:,}: label <b>{label}</b>, "
@@ -256,7 +259,7 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
         i = shown_index()
         fig = plots.plot_prediction(x_test[i], predictions[i], int(t_test[i]))
         text = plots.caption(predictions[i], int(t_test[i]))
-        _show(output, fig, f"test image {i}: {text}")
+        show_figure(output, fig, f"test image {i}: {text}")
         text = html.escape(text)  # ">99.9%" is text, not markup
         verdict = "right" if predictions[i].argmax() == t_test[i] else "wrong"
         caption.value = (f"test image {i:,}: <b>{text}</b> (predicted digit, its probability, "
@@ -329,7 +332,7 @@ def digit_canvas(model, *, size=280, line_width=22):
         box.preprocessed, box.probabilities = image, probabilities
         fig = plots.plot_prediction(image, probabilities)
         fig.axes[0].set_title("what the model sees (28x28)")
-        _show(output, fig, "preprocessed drawing and the predicted probabilities")
+        show_figure(output, fig, "preprocessed drawing and the predicted probabilities")
         predicted = int(np.argmax(probabilities))
         info.value = (f"prediction: <b>{predicted}</b> with probability "
                       f"<b>{html.escape(plots.percent(probabilities[predicted]))}</b>")

@@ -1,9 +1,16 @@
-"""Generate the course's navigation: prev / contents / next cells, the lesson tables, Binder links.
+"""Generate the course's navigation and setup: prev / contents / next cells, Binder and Colab links,
+the lesson tables and the setup cell every notebook starts with.
 
 Re-running it updates what it generated before instead of adding more:
 
 - every notebook gets a navigation cell at the top and at the bottom (cell ids ``nav-top`` and
-  ``nav-bottom``): ``← 이전 | 목차 | 다음 →``;
+  ``nav-bottom``): ``← 이전 | 목차 | 다음 →``, and below the top one its Binder and
+  "Open in Colab" badges (cell id ``nav-badges``);
+- every notebook's first code cell is the setup cell (cell id ``setup``, the same in every
+  notebook): in Colab it installs the course's ``helpers`` from the repository at the ref the Colab
+  badge opens, and everywhere it sets the TensorFlow environment (``helpers.environment``). An older
+  first cell that set ``os.environ`` itself loses those lines; the rest of it (the lesson's imports)
+  stays, as the code cell right after the setup cell;
 - ``00_index.ipynb`` gets the lesson table (cell id ``lesson-table``);
 - README.md gets the lesson table and the Binder badge between ``<!-- lessons:start/end -->`` and
   ``<!-- binder:start/end -->`` markers.
@@ -26,6 +33,9 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 INDEX = "00_index.ipynb"
+# The branch the Colab badges open; the setup cell installs helpers from the same one, so a lesson
+# and the helpers it imports always come from one commit range.
+REF = "main"
 NAME_PATTERN = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 MARKER = "<!--NAVIGATION-->"
 
@@ -57,6 +67,44 @@ def binder_url(repo_url, notebook=INDEX):
     return f"https://mybinder.org/v2/gh/{owner_repo}/HEAD?urlpath=lab/tree/notebooks/{notebook}"
 
 
+def colab_url(repo_url, notebook=INDEX, ref=REF):
+    """Colab address that opens ``notebook`` from the repository's ``ref`` on GitHub."""
+    owner_repo = repo_url.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/{ref}/notebooks/{notebook}"
+
+
+def helpers_requirement(repo_url, ref=REF):
+    """What pip installs in Colab: the course's package (``helpers``) from git at ``ref``."""
+    return f"git+{repo_url}@{ref}"
+
+
+def setup_source(repo_url, ref=REF):
+    """The setup cell: the same first code cell in every notebook (explained in 00's 환경 section).
+
+    Outside Colab it only sets the TensorFlow environment and shows nothing. In Colab it first
+    installs, without dependencies, what Colab lacks (the course's helpers, ipycanvas), so Colab's
+    own TensorFlow, Keras and NumPy stay, and then turns on Colab's manager for custom widgets.
+    The last statement is an ``if``, so the cell displays no value.
+    """
+    return f"""\
+# 추가 코드 – 모든 노트북의 첫 셀: Colab에서는 과정의 helpers를 설치합니다(설명은 00의 "환경과 문제 해결").
+import sys
+
+IN_COLAB = "google.colab" in sys.modules
+if IN_COLAB:  # Colab에 없는 것만 설치합니다. TensorFlow, Keras, NumPy는 Colab의 것을 그대로 씁니다.
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "{helpers_requirement(repo_url, ref)}",
+                    "ipycanvas"], check=True)
+
+from helpers.environment import quiet_tensorflow
+
+quiet_tensorflow()  # TensorFlow의 로그 메시지를 끕니다. TensorFlow를 import하기 전에 해야 합니다.
+if IN_COLAB:  # 그림판 같은 ipywidgets 밖의 위젯을 Colab에서 보이게 합니다.
+    from google.colab import output
+    output.enable_custom_widget_manager()"""
+
+
 def nav_line(names, titles, i):
     """Markdown for the navigation of notebook ``i``: previous, contents, next."""
     parts = []
@@ -70,21 +118,35 @@ def nav_line(names, titles, i):
 
 def lesson_table(names, titles, repo_url, link_prefix=""):
     """Markdown table of the lessons, each with a link to open it and a Binder launch link."""
-    rows = ["| 번호 | 레슨 | Binder에서 열기 |", "|:---:|---|:---:|"]
+    rows = ["| 번호 | 레슨 | Binder에서 열기 | Colab에서 열기 |", "|:---:|---|:---:|:---:|"]
     for name, text in zip(names, titles):
         if name == INDEX:
             continue
         text = re.sub(r"^\d\d\.\s*", "", text)  # the number has its own column
         rows.append(f"| {name[:2]} | [{text}]({link_prefix}{name}) "
-                    f"| [열기]({binder_url(repo_url, name)}) |")
+                    f"| [열기]({binder_url(repo_url, name)}) | [열기]({colab_url(repo_url, name)}) |")
     return "\n".join(rows)
 
 
-def binder_badge(repo_url):
-    return (f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url(repo_url)})")
+def binder_badge(repo_url, notebook=INDEX):
+    return f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_url(repo_url, notebook)})"
 
 
-NAV_IDS = ("nav-top", "nav-bottom")
+def colab_badge(repo_url, notebook=INDEX):
+    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+            f"({colab_url(repo_url, notebook)})")
+
+
+def badges(repo_url, notebook=INDEX):
+    """The two launch badges of a notebook, side by side."""
+    return f"{binder_badge(repo_url, notebook)} {colab_badge(repo_url, notebook)}"
+
+
+NAV_IDS = ("nav-top", "nav-badges", "nav-bottom")
+SETUP_ID = "setup"
+# Lines of the older first cells that set the TensorFlow environment themselves.
+OLD_ENV_SET = re.compile(r"^os\.environ\[\"TF_[A-Z_]+\"\] = ")
+OLD_ENV_LINE = re.compile(r"^(# 추가 코드 – TensorFlow.*|import os|os\.environ\[\"TF_[A-Z_]+\"\] = .*)$")
 
 
 def _set_cell(nb, cell_id, source, position):
@@ -96,6 +158,28 @@ def _set_cell(nb, cell_id, source, position):
         nb.cells.append(cell)
     else:
         nb.cells.insert(position, cell)
+
+
+def _set_setup_cell(nb, source):
+    """Make the setup cell the first code cell; keep an older first cell's imports after it."""
+    nb.cells = [cell for cell in nb.cells if cell.get("id") != SETUP_ID]
+    first = next((i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"), None)
+    if first is None:
+        first = next(i for i, cell in enumerate(nb.cells) if cell.get("id") == "nav-bottom")
+    else:
+        old = nb.cells[first]
+        lines = old.source.splitlines()
+        if any(OLD_ENV_SET.match(line) for line in lines):  # an older setup: out; its imports stay
+            kept = [line for line in lines if not OLD_ENV_LINE.match(line)]
+            if any(re.search(r"\bos\.", line) for line in kept):
+                kept.insert(0, "import os")
+            old.source = "\n".join(kept).strip("\n")
+            old.outputs, old.execution_count = [], None
+            if not old.source:
+                del nb.cells[first]
+    cell = nbformat.v4.new_code_cell(source)
+    cell.id = SETUP_ID
+    nb.cells.insert(first, cell)
 
 
 def _replace_between(text, name, content):
@@ -118,7 +202,12 @@ def generate(root=ROOT):
         before = nbformat.writes(nb)
         nav = nav_line(names, titles, i)
         _set_cell(nb, "nav-top", nav, 0)
+        _set_cell(nb, "nav-badges", badges(repo, path.name), 1)
         _set_cell(nb, "nav-bottom", nav, "end")
+        setup = next((c for c in nb.cells if c.get("id") == SETUP_ID), None)
+        first_code = next((c for c in nb.cells if c.cell_type == "code"), None)
+        if setup is None or setup is not first_code or setup.source != setup_source(repo):
+            _set_setup_cell(nb, setup_source(repo))
         if path.name == INDEX:
             table = lesson_table(names, titles, repo)
             old = next((c for c in nb.cells if c.get("id") == "lesson-table"), None)
