@@ -29,9 +29,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from navigation import notebook_paths
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "compat"
-NAME_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
 ACCURACY = re.compile(r"Test accuracy:\s*([0-9.]+)")
 # What every set needs besides its pins to run the lessons and this script's --execute mode.
 RUNNER = ["matplotlib", "ipycanvas", "ipykernel", "nbclient", "nbformat"]
@@ -62,11 +63,6 @@ SETS = {
         "about": "Colab's runtime: colabtools#5489 (TF 2.19.0, Keras 3.10.0), backend-info",
     },
 }
-
-
-def notebook_paths(folder=ROOT / "notebooks"):
-    """The course notebooks in lesson order, found by their ``NN_name.ipynb`` names."""
-    return sorted(p for p in folder.glob("*.ipynb") if NAME_PATTERN.match(p.name))
 
 
 def requirements(name, root=ROOT):

@@ -99,7 +99,7 @@ if IN_COLAB:  # Colab에 없는 것만 설치합니다. TensorFlow, Keras, NumPy
 
 from helpers.environment import quiet_tensorflow
 
-quiet_tensorflow()  # TensorFlow의 로그 메시지를 끕니다. TensorFlow를 import하기 전에 해야 합니다.
+quiet_tensorflow()  # TensorFlow의 C++ 로그를 끄고 oneDNN을 끕니다(00 참고). TensorFlow를 import하기 전에 합니다.
 if IN_COLAB:  # 그림판 같은 ipywidgets 밖의 위젯을 Colab에서 보이게 합니다.
     from google.colab import output
     output.enable_custom_widget_manager()"""
