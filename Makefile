@@ -10,7 +10,7 @@
 #   make budget   time and memory of every notebook, training speed (reported)
 #   make student  the student edition (solutions replaced by empty cells): build/student/ and build/student.zip
 #   make student-check  the student edition, then run each of its notebooks top to bottom
-#   make guide    measure every lesson and regenerate the tables of docs/instructor_guide.md
+#   make guide    regenerate the tables of docs/instructor_guide.md from the last make budget
 #   make site     the course website from the stored outputs (build/site/_build/html), offline
 #   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
 #   make hub-check  a real JupyterHub on 127.0.0.1: three students pull the course with nbgitpuller and train at once
@@ -83,7 +83,7 @@ binder-check: setup
 	$(BIN)/python tools/binder_check.py
 
 budget: setup
-	$(BIN)/python tools/budget.py $(BUDGET_FLAGS)
+	$(BIN)/python tools/budget.py --json build/budget.json $(BUDGET_FLAGS)
 
 # Debian's chromium for the browser tests, and a Korean font so screenshots show Hangul (as root).
 BROWSER_PACKAGES := /usr/bin/chromium /usr/share/fonts/truetype/nanum/NanumGothic.ttf
@@ -105,9 +105,10 @@ student: $(STAMP)
 student-check: $(STAMP)
 	$(BIN)/python tools/student.py --execute
 
-# Runs every lesson once (as make budget does) to measure it: about as long as make test.
-guide: $(STAMP)
-	$(BIN)/python tools/instructor_guide.py
+# The guide's run times and memory are make budget's (build/budget.json, written by every make budget).
+guide: setup
+	@test -f build/budget.json || $(BIN)/python tools/budget.py --no-speed --json build/budget.json
+	$(BIN)/python tools/instructor_guide.py --from-budget build/budget.json
 
 # The website's toolchain lives in its own venv, so the course's environment does not grow.
 SITE_VENV := build/site-venv

@@ -42,12 +42,6 @@ def test_a_lesson_without_the_fields_yet_shows_its_summary():
     assert info["prerequisites"] is None and info["planned"] is None
 
 
-def test_reading_time_grows_with_the_text_and_skips_navigation():
-    short = guide.reading_minutes(lesson("# 01. 제목"))
-    longer = guide.reading_minutes(lesson("# 01. 제목\n\n" + "가" * 800))
-    assert abs(longer - short - 800 / guide.CHARS_PER_MINUTE) < 1e-9
-
-
 def test_nbgitpuller_link_pulls_the_repository_and_opens_the_index():
     repo = guide.repository_url()
     link = guide.nbgitpuller_link("https://hub.example.org/", repo, "student")

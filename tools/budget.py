@@ -229,6 +229,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5, help="training runs of each kind (>= 3)")
     parser.add_argument("--no-speed", action="store_true", help="skip the training speed")
     parser.add_argument("--no-onednn", action="store_true", help="skip the oneDNN on/off timing")
+    parser.add_argument("--json", type=Path, metavar="PATH",
+                        help="also write the notebook rows there (`make guide` reads them)")
     parser.add_argument("--time-run", choices=["course", "post"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     quiet_tensorflow()  # kernels and timing processes inherit this process's environment
@@ -252,6 +254,11 @@ def main(argv=None):
             rows.append(measure_notebook(folder / path.name))
         del os.environ["DLA_CACHE_DIR"]
     print(f"\n{markdown_table(rows)}\n")
+    if args.json:
+        measured = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"measured": measured, "cores": os.cpu_count(), "rows": rows},
+                                        indent=1))
 
     post_seconds = None
     if not args.no_speed:

@@ -10,7 +10,7 @@ What it writes, each between its own ``<!-- NAME:start -->`` / ``<!-- NAME:end -
 - ``lessons``: one row per lesson notebook (found by the NN_name.ipynb pattern): its learning
   objectives, prerequisites and planned time, read from the title cell (``**학습 목표**`` with
   a list, ``**선수 지식**: …``, ``**예상 시간**: …``; a lesson without them yet shows its
-  ``**이 노트북에서 배울 것**`` sentence instead), an estimated reading time, and the wall time
+  ``**이 노트북에서 배울 것**`` sentence instead), and the wall time
   and peak memory measured by running it top to bottom in a fresh kernel, as `make budget` does;
 - ``memory``: the per-student memory guarantee and limit for a JupyterHub, from those peaks;
 - ``nbgitpuller``: links that pull the course (and the student edition's branch) into a hub,
@@ -21,6 +21,7 @@ Text outside the markers is the guide's own prose and is never touched.
 
 import argparse
 import datetime as dt
+import json
 import math
 import os
 import re
@@ -32,14 +33,13 @@ from urllib.parse import quote, urlencode
 
 import nbformat
 
+from helpers.environment import quiet_tensorflow
+
 from navigation import notebook_paths, repository_url
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "instructor_guide.md"
 NAV_IDS = ("nav-top", "nav-bottom")
-# Reading speed assumed for the estimate: Korean technical prose, characters without spaces.
-CHARS_PER_MINUTE = 400
-SECONDS_PER_CODE_LINE = 3   # reading a line of code before running it
 SERVER_MB = 200             # the single-user Jupyter server beside the kernel
 IDLE_KERNEL_MB = 600        # a second lesson's kernel with TensorFlow imported, left running
 DEFAULT_HUB = "https://jupyterhub.example.ac.kr"
@@ -104,31 +104,20 @@ def lesson_info(nb):
             "prerequisites": _field(text, "선수 지식"), "planned": _field(text, "예상 시간")}
 
 
-def reading_minutes(nb):
-    """Estimated minutes to read the lesson's prose and code (see CHARS_PER_MINUTE)."""
-    chars = sum(len(re.sub(r"\s", "", c.source)) for c in nb.cells
-                if c.cell_type == "markdown" and c.get("id") not in NAV_IDS)
-    code_lines = sum(1 for c in nb.cells if c.cell_type == "code"
-                     for line in c.source.splitlines() if line.strip())
-    return chars / CHARS_PER_MINUTE + code_lines * SECONDS_PER_CODE_LINE / 60
-
-
 # --- measuring --------------------------------------------------------------------------------------
 
 def measure(paths):
     """{notebook name: (seconds, peak MB)} from running each lesson in a fresh kernel, as budget does."""
-    sys.path.insert(0, str(ROOT / "tools"))
     import budget
 
-    os.environ.update(budget.COURSE_ENV)
+    quiet_tensorflow()
     results = {}
     with tempfile.TemporaryDirectory(prefix="guide-") as tmp:
-        folder = Path(tmp) / "notebooks"
-        shutil.copytree(ROOT / "notebooks", folder)
+        folder = shutil.copytree(ROOT / "notebooks", Path(tmp) / "notebooks")
         os.environ["DLA_CACHE_DIR"] = str(Path(tmp) / "model-cache")  # empty, as in a new session
         for path in paths:
             print(f"running {path.name} ...", flush=True)
-            row = budget.measure_notebook(path, folder)
+            row = budget.measure_notebook(folder / path.name)
             if row["error"]:
                 raise SystemExit(f"{path.name} failed: {row['error']}")
             results[path.name] = (row["seconds"], row["peak_mb"])
@@ -153,8 +142,8 @@ def _cell(text):
 
 
 def lessons_table(paths, measured):
-    rows = ["| 레슨 | 학습 목표 | 선수 지식 | 예상 시간 | 읽기(추정) | 실행(측정) | 최대 메모리 |",
-            "|---|---|---|---|---:|---:|---:|"]
+    rows = ["| 레슨 | 학습 목표 | 선수 지식 | 예상 시간(레슨) | 실행(측정) | 최대 메모리 |",
+            "|---|---|---|---|---:|---:|"]
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         info = lesson_info(nb)
@@ -164,7 +153,7 @@ def lessons_table(paths, measured):
         memory = f"{peak:,.0f} MB" if peak is not None else "—"
         rows.append(f"| [{_cell(info['title'])}](../notebooks/{path.name}) | {objectives} "
                     f"| {_cell(info['prerequisites']) or '—'} | {_cell(info['planned']) or '—'} "
-                    f"| 약 {math.ceil(reading_minutes(nb))}분 | {run} | {memory} |")
+                    f"| {run} | {memory} |")
     return "\n".join(rows)
 
 
@@ -227,6 +216,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-measure", action="store_true",
                         help="keep the run times and memory already in the guide")
+    parser.add_argument("--from-budget", type=Path, metavar="PATH",
+                        help="take run times and memory from `make budget`'s --json file")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if the guide's lesson list differs from notebooks/")
     parser.add_argument("--hub", default=DEFAULT_HUB, help="the JupyterHub address for the links")
@@ -242,7 +233,12 @@ def main(argv=None):
                   f"gone {sorted(extra)}): run `make guide`")
             return 1
         return 0
-    if args.no_measure:
+    if args.from_budget:
+        budget = json.loads(args.from_budget.read_text(encoding="utf-8"))
+        measured = {row["notebook"]: (row["seconds"], row["peak_mb"]) for row in budget["rows"]}
+        when = (f"측정: {budget['measured']}, {budget['cores']}코어 Linux, 레슨마다 새 커널에서 처음부터 "
+                "끝까지 (`make budget`; 바쁜 컴퓨터에서는 더 오래 걸립니다).")
+    elif args.no_measure:
         measured = measured_from_guide(text)
         when = re.search(r"<!-- lessons:start -->.*?\n\n(측정:[^\n]*)\n<!-- lessons:end -->", text, re.S)
         when = when.group(1) if when else "측정: (아직 없음)"
