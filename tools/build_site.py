@@ -66,8 +66,13 @@ def widget_outputs(model_id, state):
 
 
 def static_notebook(nb):
-    """A copy of ``nb`` for a page without a kernel: widgets as saved, solutions collapsed."""
+    """A copy of ``nb`` for a page without a kernel: widgets as saved, solutions collapsed.
+
+    The badge cell goes: each page has the theme's own Binder and Colab launch buttons, and the
+    badge images would be fetched from their hosts, which a site served offline must not need.
+    """
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
+    nb.cells = [cell for cell in nb.cells if cell.get("id") != "nav-badges"]
     state = nb.metadata.pop("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     for cell in nb.cells:
         if cell.cell_type != "code":

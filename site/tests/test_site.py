@@ -9,7 +9,6 @@ import functools
 import http.server
 import re
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -17,10 +16,9 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import nbformat
 import pytest
 
+import build_site
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import browser_test  # noqa: E402
-import build_site  # noqa: E402
 
 HTML = ROOT / "build" / "site" / "_build" / "html"
 ARTIFACTS = ROOT / "artifacts" / "site"
@@ -47,24 +45,6 @@ def server():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Debian's chromium and fonts-nanum, installed with apt-get when missing (as root), as
-    # `make browser-test` does.
-    try:
-        browser_test.ensure_chromium()
-    except browser_test.Failure as failure:
-        pytest.fail(str(failure))
-    with sync_playwright() as playwright:
-        # Playwright starts Chromium with a fresh temporary profile (its --user-data-dir).
-        chromium = playwright.chromium.launch(executable_path=str(browser_test.CHROMIUM),
-                                              headless=True, args=browser_test.CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 class LoadedPage:

@@ -22,11 +22,9 @@ from pathlib import Path
 import pytest
 
 from helpers.environment import quiet_tensorflow
+from chromium_fixtures import browser_type_launch_args  # noqa: F401 (a fixture)
 from navigation import NOTEBOOKS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 MEM_LIMIT = str(2 * 1024**3)  # bytes; Binder sets MEM_LIMIT, jupyter-resource-usage shows it
 # Test-only user settings: every cell stays in the page (no windowing, so every output can be
 # checked) and nothing is autosaved.
@@ -35,14 +33,6 @@ USER_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 SERVER_START_TIMEOUT = 90  # seconds
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make browser-test` installs Debian's chromium "
-                    "(as root), or run `sudo apt-get install chromium fonts-nanum`.")
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")
