@@ -206,7 +206,10 @@ def generate(root=ROOT):
         _set_cell(nb, "nav-bottom", nav, "end")
         setup = next((c for c in nb.cells if c.get("id") == SETUP_ID), None)
         first_code = next((c for c in nb.cells if c.cell_type == "code"), None)
-        if setup is None or setup is not first_code or setup.source != setup_source(repo):
+        if setup is not None and setup is first_code:
+            # Only its text changes: it prints nothing, so the stored run stays whole (make format).
+            setup.source = setup_source(repo)
+        else:
             _set_setup_cell(nb, setup_source(repo))
         if path.name == INDEX:
             table = lesson_table(names, titles, repo)
