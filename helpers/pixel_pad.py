@@ -12,10 +12,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from helpers import plots
-from helpers.data import NUM_CLASSES
 from helpers.drawing import EmptyDrawingError, draw_line, preprocess_drawing
-from helpers.widgets import LessonWidget, show_figure
+from helpers.widgets import LessonWidget, show_drawing_prediction
 
 INK, PAPER = "#000000", "#ffffff"
 
@@ -64,16 +62,7 @@ def pixel_pad(model, *, squares=16, square_px=20):
             info.value = "The pad is empty: click squares to draw a digit (strokes 1-2 squares wide)."
             output.outputs = ()
             return
-        probabilities = np.asarray(model.predict(image[None], verbose=0), dtype=np.float64).ravel()
-        if probabilities.shape != (NUM_CLASSES,):
-            raise ValueError(f"the model must output 10 probabilities, got {probabilities.shape}.")
-        box.preprocessed, box.probabilities = image, probabilities
-        fig = plots.plot_prediction(image, probabilities)
-        fig.axes[0].set_title("what the model sees (28x28)")
-        show_figure(output, fig, "drawing as the model sees it and the predicted probabilities")
-        predicted = int(np.argmax(probabilities))
-        info.value = (f"prediction: <b>{predicted}</b> with probability "
-                      f"<b>{probabilities[predicted]:.0%}</b>")
+        show_drawing_prediction(box, model, image, output, info)
 
     def toggle(index):
         grid.flat[index] = 1.0 - grid.flat[index]

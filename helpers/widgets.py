@@ -282,7 +282,23 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
     return box
 
 
-# --- lesson 09: draw a digit --------------------------------------------------------------------
+# --- lesson 10: draw a digit --------------------------------------------------------------------
+
+def show_drawing_prediction(box, model, image, output, info):
+    """Predict ``image`` (28x28, preprocessed) with ``model`` and show it in a drawing widget.
+
+    Sets ``box.preprocessed`` and ``box.probabilities``, draws the image beside the probabilities
+    in ``output`` and names the prediction in ``info``: shared by the canvas and the pixel pad.
+    """
+    probabilities = predict(model, image[None])[0]
+    box.preprocessed, box.probabilities = image, probabilities
+    fig = plots.plot_prediction(image, probabilities)
+    fig.axes[0].set_title("what the model sees (28x28)")
+    show_figure(output, fig, "preprocessed drawing and the predicted probabilities")
+    predicted = int(np.argmax(probabilities))
+    info.value = (f"prediction: <b>{predicted}</b> with probability "
+                  f"<b>{html.escape(plots.percent(probabilities[predicted]))}</b>")
+
 
 def digit_canvas(model, *, size=280, line_width=22):
     """Draw a digit with the mouse; the model shows its 10 probabilities after every stroke.
@@ -328,14 +344,7 @@ def digit_canvas(model, *, size=280, line_width=22):
             _show_text(output, str(error))
             info.value = "The canvas is empty: draw a digit with the mouse (a thick stroke works best)."
             return
-        probabilities = predict(model, image[None])[0]
-        box.preprocessed, box.probabilities = image, probabilities
-        fig = plots.plot_prediction(image, probabilities)
-        fig.axes[0].set_title("what the model sees (28x28)")
-        show_figure(output, fig, "preprocessed drawing and the predicted probabilities")
-        predicted = int(np.argmax(probabilities))
-        info.value = (f"prediction: <b>{predicted}</b> with probability "
-                      f"<b>{html.escape(plots.percent(probabilities[predicted]))}</b>")
+        show_drawing_prediction(box, model, image, output, info)
 
     def mouse_down(x, y):
         state["last"] = (x, y)

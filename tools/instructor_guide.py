@@ -35,7 +35,7 @@ import nbformat
 
 from helpers.environment import quiet_tensorflow
 
-from navigation import notebook_paths, repository_url
+from navigation import notebook_paths, replace_between, repository_url
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "instructor_guide.md"
@@ -198,18 +198,10 @@ def nbgitpuller_section(hub, repo):
     ])
 
 
-def replace_between(text, name, content):
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
-    if not pattern.search(text):
-        raise ValueError(f"{GUIDE.name} lacks the markers {start} ... {end}")
-    return pattern.sub(lambda _: f"{start}\n{content}\n{end}", text)
-
-
 def generate(text, paths, measured, hub, repo, when):
-    text = replace_between(text, "lessons", lessons_table(paths, measured) + f"\n\n{when}")
-    text = replace_between(text, "memory", memory_section(measured))
-    return replace_between(text, "nbgitpuller", nbgitpuller_section(hub, repo))
+    text = replace_between(text, "lessons", lessons_table(paths, measured) + f"\n\n{when}", GUIDE.name)
+    text = replace_between(text, "memory", memory_section(measured), GUIDE.name)
+    return replace_between(text, "nbgitpuller", nbgitpuller_section(hub, repo), GUIDE.name)
 
 
 def main(argv=None):

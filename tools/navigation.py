@@ -182,11 +182,12 @@ def _set_setup_cell(nb, source):
     nb.cells.insert(first, cell)
 
 
-def _replace_between(text, name, content):
+def replace_between(text, name, content, where="README.md"):
+    """``text`` with what stands between ``<!-- name:start -->`` and ``<!-- name:end -->`` replaced."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"README.md lacks the markers {start} ... {end}")
+        raise ValueError(f"{where} lacks the markers {start} ... {end}")
     return pattern.sub(lambda _: f"{start}\n{content}\n{end}", text)
 
 
@@ -222,8 +223,8 @@ def generate(root=ROOT):
             changed[path] = after
     readme = root / "README.md"
     text = readme.read_text(encoding="utf-8")
-    new = _replace_between(text, "lessons", lesson_table(names, titles, repo, "notebooks/"))
-    new = _replace_between(new, "binder", binder_badge(repo))
+    new = replace_between(text, "lessons", lesson_table(names, titles, repo, "notebooks/"))
+    new = replace_between(new, "binder", binder_badge(repo))
     if new != text:
         changed[readme] = new
     return changed
