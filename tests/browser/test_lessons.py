@@ -5,6 +5,7 @@ canvas drawn on); a screenshot of each is kept in artifacts/browser/. And the Bi
 closing a lesson's tab shuts its kernel down; the memory in use shows against the limit.
 """
 
+import json
 import re
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from navigation import notebook_paths
 from playwright.sync_api import expect
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
+QUIZZES = Path(__file__).resolve().parents[2] / "helpers" / "quizzes"
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the active tab
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Limits, not measurements: a quiet 2-core machine needs about a tenth of each (a kernel starts in
@@ -85,6 +87,23 @@ def drag(page, target, points):
 
 
 # A slider's handle dragged about 30 px to the right; a slanted vertical stroke (a "1") on the canvas.
+def answer_first_quiz_question(page, path):
+    """Answer the lesson's first 확인 문제 right, as a student would, and see it marked 정답."""
+    data = QUIZZES / f"{path.name[:2]}.json"
+    if not data.exists():
+        return
+    question = json.loads(data.read_text(encoding="utf-8"))["questions"][0]
+    box = page.locator(f"{PANEL} .quiz-answer").first
+    box.scroll_into_view_if_needed()
+    if question["kind"] == "choice":
+        box.locator(".quiz-choice").nth(question["choices"].index(question["answer"])).click()
+    else:
+        box.locator(".quiz-number input").fill(str(question["answer"]))
+        box.locator(".quiz-submit").click()
+    expect(page.locator(f"{PANEL} .quiz-feedback").first).to_contain_text("정답입니다",
+                                                                           timeout=WIDGET_TIMEOUT)
+
+
 SLIDER_DRAG = [(0.5 + 0.3 * step, 0.5) for step in range(7)]
 STROKE = [(0.5 - 0.004 * step, 0.15 + 0.035 * step) for step in range(21)]
 
@@ -114,7 +133,7 @@ def test_notebook_runs_and_renders_in_jupyterlab(page, lab, path):
         before = page.evaluate(JS_WIDGET_IMAGES)
         target = drag(page, page.locator(f"{PANEL} .jp-OutputArea-output canvas").first, STROKE)
         page.wait_for_function(JS_WIDGET_IMAGES_CHANGED, arg=before, timeout=WIDGET_TIMEOUT)
-    elif any(widget for _, _, widget in cells):
+    elif page.locator(f"{PANEL} .widget-slider").count():  # an explorer (the quiz has no slider)
         expect(page.locator(f"{PANEL} .widget-output img").first).to_be_visible(timeout=WIDGET_TIMEOUT)
         before = page.evaluate(JS_WIDGET_IMAGES)
         target = drag(page, page.locator(f"{PANEL} .widget-slider .noUi-handle").first, SLIDER_DRAG)
@@ -125,6 +144,8 @@ def test_notebook_runs_and_renders_in_jupyterlab(page, lab, path):
         target.evaluate("e => e.closest('.jp-Cell').scrollIntoView({block: 'start'})")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{path.stem}.png")
+
+    answer_first_quiz_question(page, path)
 
     if "draw_a_digit" in path.name:  # Clear empties the drawing and its prediction
         page.locator(PANEL).get_by_role("button", name="Clear").first.click()
