@@ -12,7 +12,7 @@
    scaled to the reference machine's speed.
 2. Training speed: ``helpers.model.train_post_model(x, t, cache=False)`` (the course's path) against
    the post's plain steps with the recipe of ``helpers.model`` (set the seed, build, compile, fit:
-   as lesson 08_full_code runs them), each in a fresh process, back to back, ``--repeats`` times.
+   as lesson 09_full_code runs them), each in a fresh process, back to back, ``--repeats`` times.
    Reported, never a failure: this machine's speed drifts 10-15 % within minutes.
 3. The cost of TF_ENABLE_ONEDNN_OPTS=0 (the course's setting): the post's steps with oneDNN on too.
 
