@@ -109,13 +109,24 @@ def keep_equivalent_outputs(new, old, rules):
     return new
 
 
-def execute(path, timeout=600):
-    """Execute the notebook at ``path`` in place; return the seconds it took."""
+def run(path, timeout=600):
+    """Run the notebook at ``path`` top to bottom in a fresh kernel, in its own folder.
+
+    Returns the executed notebook (not saved) and the seconds it took; raises nbclient's
+    ``CellExecutionError`` at the first failing cell.
+    """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
+    return nb, time.perf_counter() - start
+
+
+def execute(path, timeout=600):
+    """Execute the notebook at ``path`` in place; return the seconds it took."""
+    start = time.perf_counter()
+    nb, _ = run(path, timeout)
     stored = nbformat.read(path, as_version=4)
     nbformat.write(keep_equivalent_outputs(normalize(nb), stored, sanitize_rules()), path)
     return time.perf_counter() - start

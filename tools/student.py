@@ -25,11 +25,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import nbformat
 
+from execute_notebooks import run
 from navigation import notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,6 @@ PROMPT = "# 여기에 코드를 작성하세요"
 # What a student's copy needs besides the notebooks, so it installs and runs like the repository.
 SUPPORT = ("helpers", "pyproject.toml", "requirements.lock", "requirements.in", "environment.yml",
            "binder", "README.md", "Makefile")
-KERNEL = "python3"
 
 
 def lesson_paths(folder):
@@ -131,18 +130,6 @@ def commit_to_branch(folder, branch, repo=ROOT, message="학생용 배포판"):
     return commit
 
 
-def execute(path, timeout=600):
-    """Run the notebook at ``path`` top to bottom in a fresh kernel (not saved); return seconds."""
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
-                            resources={"metadata": {"path": str(path.parent)}})
-    start = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "student",
@@ -169,7 +156,7 @@ def main(argv=None):
         for path in written:
             print(f"run {path.name} ...", end=" ", flush=True)
             try:
-                seconds = execute(path)
+                _, seconds = run(path)
             except CellExecutionError as error:
                 print("FAILED")
                 print(error, file=sys.stderr)
