@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
 QUIZZES = Path(__file__).resolve().parents[2] / "helpers" / "quizzes"
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the active tab
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # Limits, not measurements: a quiet 2-core machine needs about a tenth of each (a kernel starts in
 # 2-5 s, the longest Run All takes about 25 s), but a busy one can need many times that.
 NOTEBOOK_TIMEOUT = 300_000  # ms for one notebook's Run All
@@ -61,14 +60,13 @@ def open_notebook(page, lab, name, workspace):
 
 
 def stored_cells(path):
-    """Per code cell of the stored notebook: (first line, number of figures, shows a widget)."""
+    """Per code cell of the stored notebook: (first line, number of figures)."""
     cells = []
     for cell in nbformat.read(path, as_version=4).cells:
         if cell.cell_type == "code":
             first = next((line for line in cell.source.splitlines() if line.strip()), "")
             figures = sum("image/png" in output.get("data", {}) for output in cell.outputs)
-            widget = any(WIDGET_VIEW in output.get("data", {}) for output in cell.outputs)
-            cells.append((first[:70], figures, widget))
+            cells.append((first[:70], figures))
     return cells
 
 
@@ -122,7 +120,7 @@ def test_notebook_runs_and_renders_in_jupyterlab(page, lab, path):
 
     code_cells = page.locator(f"{PANEL} .jp-CodeCell")
     expect(code_cells).to_have_count(len(cells))
-    for index, (first_line, figures, _) in enumerate(cells):
+    for index, (first_line, figures) in enumerate(cells):
         images = code_cells.nth(index).locator(".jp-OutputArea-output img")
         for k in range(figures):  # every figure the stored run has, decoded
             expect(images.nth(k), f"figure {k + 1} of code cell {index + 1} ({first_line!r})") \
