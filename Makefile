@@ -10,7 +10,7 @@
 #   make budget   time and memory of every notebook, training speed (reported)
 #   make student  the student edition (solutions replaced by empty cells): build/student/ and build/student.zip
 #   make student-check  the student edition, then run each of its notebooks top to bottom
-#   make guide    regenerate the tables of docs/instructor_guide.md from the last make budget
+#   make guide    from the last make budget: the tables of docs/instructor_guide.md and each lesson's 예상 시간
 #   make site     the course website from the stored outputs (build/site/_build/html), offline
 #   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
 #   make hub-check  a real JupyterHub on 127.0.0.1: three students pull the course with nbgitpuller and train at once

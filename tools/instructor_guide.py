@@ -16,6 +16,9 @@ What it writes, each between its own ``<!-- NAME:start -->`` / ``<!-- NAME:end -
 - ``nbgitpuller``: links that pull the course (and the student edition's branch) into a hub,
   built from the repository address in pyproject.toml.
 
+With the same measurement it rewrites the **예상 시간** line of every lesson's title cell
+(tools/lesson_time.py), so the lessons and the table never disagree.
+
 Text outside the markers is the guide's own prose and is never touched.
 """
 
@@ -35,7 +38,8 @@ import nbformat
 
 from helpers.environment import quiet_tensorflow
 
-from navigation import notebook_paths, replace_between, repository_url
+import lesson_time
+from navigation import INDEX, notebook_paths, replace_between, repository_url
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "instructor_guide.md"
@@ -198,6 +202,19 @@ def nbgitpuller_section(hub, repo):
     ])
 
 
+def update_planned_times(paths, measured):
+    """Rewrite each measured lesson's 예상 시간 line (tools/lesson_time.py); return the changed paths."""
+    changed = []
+    for path in paths:
+        if path.name not in measured:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        if lesson_time.set_planned_time(title_cell(nb), nb, measured[path.name][0]):
+            nbformat.write(nb, path)
+            changed.append(path)
+    return changed
+
+
 def generate(text, paths, measured, hub, repo, when):
     text = replace_between(text, "lessons", lessons_table(paths, measured) + f"\n\n{when}", GUIDE.name)
     text = replace_between(text, "memory", memory_section(measured), GUIDE.name)
@@ -240,6 +257,8 @@ def main(argv=None):
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
         when = (f"측정: {stamp}, {os.cpu_count()}코어 Linux, 레슨마다 새 커널에서 처음부터 끝까지 "
                 "(`make guide`; 바쁜 컴퓨터에서는 더 오래 걸립니다).")
+    for path in update_planned_times([p for p in paths if p.name != INDEX], measured):
+        print(f"updated the 예상 시간 of {path.relative_to(ROOT)}")
     GUIDE.write_text(generate(text, paths, measured, args.hub, repository_url(), when),
                      encoding="utf-8")
     print(f"updated {GUIDE.relative_to(ROOT)}")
