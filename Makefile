@@ -14,7 +14,8 @@
 #   make site     the course website from the stored outputs (build/site/_build/html), offline
 #   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
 #   make hub-check  a real JupyterHub on 127.0.0.1: three students pull the course with nbgitpuller and train at once
-#   make compat   run every notebook on each version set: lock, oldest supported, Colab's (SETS=oldest: some)
+#   make compat   run every notebook on each version set: lock, oldest supported, Colab's (SETS=oldest: some;
+#                 COMPAT_FLAGS=--readme: all sets, and the table goes into README.md)
 
 PYTHON ?= python3
 VENV := .venv
@@ -143,7 +144,7 @@ hub-check: $(STAMP)
 # Fresh venvs under build/compat/, reused while a set's pins are unchanged (tools/compat.py).
 SETS ?= lock,oldest,colab
 compat: $(STAMP)
-	$(BIN)/python tools/compat.py --sets $(SETS)
+	$(BIN)/python tools/compat.py --sets $(SETS) $(COMPAT_FLAGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -116,3 +116,19 @@ def test_unknown_sets_are_refused_with_the_known_ones(capsys):
     with pytest.raises(SystemExit):
         compat.main(["--sets", "newest"])
     assert "lock, oldest, colab" in capsys.readouterr().err
+
+
+def test_the_readme_records_only_a_run_of_every_set(capsys):
+    with pytest.raises(SystemExit):
+        compat.main(["--sets", "oldest", "--readme"])
+    assert "--readme records every set" in capsys.readouterr().err
+
+
+def test_the_readme_section_is_dated_and_holds_the_table():
+    versions = {"python": "3.11.7", "keras": "3.15.1"}
+    reports = {"lock": {"versions": versions, "build_seconds": 0, "reused": True,
+                        "results": {"06_training.ipynb": {"seconds": 44.0, "error": None, "accuracy": 0.974}}}}
+    section = compat.readme_section(reports, "2026-11-28 22:00 UTC", 2)
+    assert section.startswith("측정: 2026-11-28 22:00 UTC, 2코어")
+    assert section.endswith(compat.table(reports))
+    assert "| 06_training.ipynb | ran, 44.0 s, acc 0.9740 |" in section

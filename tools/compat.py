@@ -14,9 +14,12 @@ weight cache, as a new student session would, and ``MNIST_NPZ`` is passed on.
 
 It prints the versions each environment really holds and a table (notebook x set: ran or FAILED,
 seconds, the test accuracy a notebook prints as ``Test accuracy:``), and exits 1 if any failed.
+With ``--readme`` (every set, all passed) it also writes that table, dated, between the README's
+``<!-- compat:start -->`` and ``<!-- compat:end -->`` markers, so the README shows a real run.
 """
 
 import argparse
+import datetime as dt
 import hashlib
 import json
 import os
@@ -29,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from navigation import notebook_paths
+from navigation import notebook_paths, replace_between
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "compat"
@@ -215,6 +218,13 @@ def table(reports):
     return "\n".join(lines)
 
 
+def readme_section(reports, when, cores):
+    """The README's compat section: when and where it was measured, then the table."""
+    return (f"측정: {when}, {cores}코어 Linux, `make compat COMPAT_FLAGS=--readme` (세 묶음 모두, 노트북마다 새 커널; "
+            "시간은 컴퓨터가 바쁘면 늘어납니다. 정확도는 `Test accuracy:`를 출력하는 노트북의 값).\n\n"
+            + table(reports))
+
+
 def failures(reports):
     return [(name, nb, result["error"]) for name, r in reports.items()
             for nb, result in r["results"].items() if result["error"]]
@@ -225,6 +235,8 @@ def main(argv=None):
     parser.add_argument("--sets", default=",".join(SETS),
                         help=f"comma-separated version sets (default: all of {', '.join(SETS)})")
     parser.add_argument("--list", action="store_true", help="print the sets and their pins")
+    parser.add_argument("--readme", action="store_true",
+                        help="write the table into README.md (needs every set, and all must pass)")
     parser.add_argument("--execute", metavar="NOTEBOOK", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.execute:
@@ -236,6 +248,8 @@ def main(argv=None):
     if unknown or not chosen:
         parser.error(f"unknown version set(s) {', '.join(unknown) or '(none given)'}; "
                      f"choose from {', '.join(SETS)}")
+    if args.readme and set(chosen) != set(SETS):
+        parser.error(f"--readme records every set: leave out --sets (or give {','.join(SETS)})")
     if args.list:
         for name in chosen:
             print(f"{name}: {' '.join(requirements(name))}  ({SETS[name]['about']})")
@@ -248,6 +262,15 @@ def main(argv=None):
     failed = failures(reports)
     for name, nb, error in failed:
         print(f"\nFAILED {name} / {nb}: {error}")
+    if args.readme and failed:
+        print("README.md was left as it was: fix the failures and run again.")
+    elif args.readme:
+        readme = ROOT / "README.md"
+        when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        text = replace_between(readme.read_text(encoding="utf-8"), "compat",
+                               readme_section(reports, when, os.cpu_count()))
+        readme.write_text(text, encoding="utf-8")
+        print("updated README.md (compat)")
     return 1 if failed else 0
 
 
