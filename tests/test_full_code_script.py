@@ -40,12 +40,14 @@ def test_the_copied_script_runs_as_a_plain_python_program(tmp_path):
     (script,) = script_cells(nbformat.read(LESSON, as_version=4))
     path = tmp_path / "full_code.py"
     path.write_text(script + "\n", encoding="utf-8")
-    env = {**os.environ, **TF_ENV, "MPLBACKEND": "Agg"}
+    # 6,000 training images: the script runs whole (10 epochs, evaluate, plots) in a fifth of the
+    # time; the full run's accuracy band is checked by lesson 09 itself under make test.
+    env = {**os.environ, **TF_ENV, "MPLBACKEND": "Agg", "OFFLINE_MNIST_TRAIN_IMAGES": "6000"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(OFFLINE), env.get("PYTHONPATH")]))
     result = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, text=True,
                             capture_output=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     accuracy = re.search(r"^Test accuracy: (0\.\d+)$", result.stdout, re.M)
     assert accuracy, f"the script did not print its test accuracy:\n{result.stdout[-2000:]}"
-    assert 0.970 <= float(accuracy.group(1)) <= 0.985
+    assert float(accuracy.group(1)) >= 0.90, "the copied script did not learn"
     assert "Epoch 10/10" in result.stdout
