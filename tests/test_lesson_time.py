@@ -8,7 +8,7 @@ import pytest
 
 import instructor_guide
 import lesson_time
-from navigation import INDEX, notebook_paths
+from navigation import INDEX, notebook_paths, title_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = [p for p in notebook_paths(ROOT / "notebooks") if p.name != INDEX]
@@ -39,22 +39,22 @@ def test_navigation_code_and_the_line_itself_are_not_reading():
 def test_rewriting_the_line_reports_a_change_once():
     nb = lesson(3000)
     title = nb.cells[1]
-    assert lesson_time.set_planned_time(title, nb, 40)
+    assert lesson_time.set_planned_time(nb, 40)
     assert "실행 약 40초" in title.source and title.source.startswith("# 01. Title")
-    assert not lesson_time.set_planned_time(title, nb, 40.2)
+    assert not lesson_time.set_planned_time(nb, 40.2)
 
 
 def test_a_title_without_the_line_gets_a_message_that_says_what_to_add():
     nb = lesson(100)
     nb.cells[1].source = "# 01. Title"
     with pytest.raises(ValueError, match="예상 시간.*add one"):
-        lesson_time.set_planned_time(nb.cells[1], nb, 10)
+        lesson_time.set_planned_time(nb, 10)
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_each_lesson_states_the_time_its_text_and_the_guides_run_give(path):
     nb = nbformat.read(path, as_version=4)
-    title = instructor_guide.title_cell(nb).source
+    title = title_cell(nb).source
     stated = lesson_time.stated_seconds(title)
     assert stated is not None, f"{path.name}: the title cell has no 예상 시간 line"
     assert lesson_time.planned_time(nb, stated) in title, \
@@ -67,7 +67,7 @@ def test_each_lesson_states_the_time_its_text_and_the_guides_run_give(path):
 
 def test_a_lesson_that_grows_after_the_measurement_is_caught():
     nb = nbformat.read(LESSONS[0], as_version=4)
-    title = instructor_guide.title_cell(nb).source
+    title = title_cell(nb).source
     nb.cells.append(nbformat.v4.new_markdown_cell("새 설명 " * 400))
     assert lesson_time.planned_time(nb, lesson_time.stated_seconds(title)) not in title
     assert re.search(lesson_time.LINE, title)

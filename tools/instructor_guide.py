@@ -39,11 +39,10 @@ import nbformat
 from helpers.environment import quiet_tensorflow
 
 import lesson_time
-from navigation import INDEX, notebook_paths, replace_between, repository_url
+from navigation import INDEX, notebook_paths, replace_between, repository_url, title, title_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "instructor_guide.md"
-NAV_IDS = ("nav-top", "nav-bottom")
 SERVER_MB = 200             # the single-user Jupyter server beside the kernel
 IDLE_KERNEL_MB = 600        # a second lesson's kernel with TensorFlow imported, left running
 DEFAULT_HUB = "https://jupyterhub.example.ac.kr"
@@ -57,15 +56,6 @@ def lesson_paths(root=ROOT):
 
 
 # --- what a lesson says about itself --------------------------------------------------------------
-
-def title_cell(nb):
-    """The markdown cell with the lesson's ``# `` heading (the navigation cells skipped)."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and cell.get("id") not in NAV_IDS and \
-                any(line.startswith("# ") for line in cell.source.splitlines()):
-            return cell
-    raise ValueError("the notebook has no '# ' title heading")
-
 
 def _field(text, name):
     """The text after ``**name**`` (and an optional colon), with its continuation lines.
@@ -95,7 +85,6 @@ def _first_sentence(text):
 def lesson_info(nb):
     """Title, objectives, prerequisites and planned time from the title cell; None where absent."""
     text = title_cell(nb).source
-    title = next(line[2:].strip() for line in text.splitlines() if line.startswith("# "))
     objectives = []
     match = re.search(r"\*\*학습 목표\*\*\s*[:：]?\s*\n((?:\s*[-*]\s+.+\n?)+)", text)
     if match:
@@ -104,7 +93,7 @@ def lesson_info(nb):
     summary = _field(text, "이 노트북에서 배울 것") or _field(text, "이 과정에서 배울 것")
     if not objectives and summary:
         objectives = [_first_sentence(summary)]
-    return {"title": title, "objectives": objectives,
+    return {"title": title(nb), "objectives": objectives,
             "prerequisites": _field(text, "선수 지식"), "planned": _field(text, "예상 시간")}
 
 
@@ -209,7 +198,7 @@ def update_planned_times(paths, measured):
         if path.name not in measured:
             continue
         nb = nbformat.read(path, as_version=4)
-        if lesson_time.set_planned_time(title_cell(nb), nb, measured[path.name][0]):
+        if lesson_time.set_planned_time(nb, measured[path.name][0]):
             nbformat.write(nb, path)
             changed.append(path)
     return changed

@@ -9,18 +9,19 @@ so the two always show the same measurement.
 
 import re
 
+from navigation import NAV_IDS, title_cell
+
 READING_CHARS_PER_MINUTE = 550
 QUIZ_MINUTES = 10
-# The cells the tools generate (navigation and badges) are links, not reading.
-GENERATED_IDS = ("nav-top", "nav-badges", "nav-bottom")
 LINE = re.compile(r"\*\*예상 시간\*\*: 약 (\d+)분 \(읽기 약 (\d+)분, 실행 약 (\d+)초\)")
 
 
 def reading_minutes(nb):
     """Minutes to read the lesson's markdown (at least 1)."""
-    # The 예상 시간 line itself is left out, so rewriting it cannot change the count.
+    # The generated navigation cells are links, not reading; the 예상 시간 line itself is left
+    # out, so rewriting it cannot change the count.
     chars = sum(len(LINE.sub("", cell.source)) for cell in nb.cells
-                if cell.cell_type == "markdown" and cell.get("id") not in GENERATED_IDS)
+                if cell.cell_type == "markdown" and cell.get("id") not in NAV_IDS)
     return max(1, round(chars / READING_CHARS_PER_MINUTE))
 
 
@@ -38,12 +39,13 @@ def stated_seconds(title_source):
     return int(match.group(3)) if match else None
 
 
-def set_planned_time(title_cell, nb, seconds):
-    """Rewrite the 예상 시간 line of ``title_cell`` (a cell of ``nb``); return True if it changed."""
-    if not LINE.search(title_cell.source):
+def set_planned_time(nb, seconds):
+    """Rewrite the 예상 시간 line of the lesson's title cell; return True if it changed."""
+    cell = title_cell(nb)
+    if not LINE.search(cell.source):
         raise ValueError("the title cell has no '**예상 시간**: 약 N분 (읽기 약 M분, 실행 약 S초)' "
                          "line to update: add one (any numbers) and run again.")
-    new = LINE.sub(planned_time(nb, seconds), title_cell.source)
-    changed = new != title_cell.source
-    title_cell.source = new
+    new = LINE.sub(planned_time(nb, seconds), cell.source)
+    changed = new != cell.source
+    cell.source = new
     return changed

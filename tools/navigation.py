@@ -45,14 +45,18 @@ def notebook_paths(folder=NOTEBOOKS):
     return sorted(p for p in folder.glob("*.ipynb") if NAME_PATTERN.match(p.name))
 
 
+def title_cell(nb):
+    """The markdown cell with the notebook's ``# `` heading (the generated navigation cells skipped)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.get("id") not in NAV_IDS and \
+                any(line.startswith("# ") for line in cell.source.splitlines()):
+            return cell
+    raise ValueError("the notebook has no '# ' title heading")
+
+
 def title(nb):
     """The text of the notebook's first level-1 heading."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and cell.get("id") not in NAV_IDS:
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    raise ValueError("the notebook has no '# ' title heading")
+    return next(line[2:].strip() for line in title_cell(nb).source.splitlines() if line.startswith("# "))
 
 
 def repository_url(root=ROOT):
