@@ -12,7 +12,8 @@ from __future__ import annotations
 import ipywidgets as widgets
 import numpy as np
 
-from helpers.drawing import EmptyDrawingError, draw_line, preprocess_drawing
+from helpers.drawing import EmptyDrawingError, preprocess_drawing
+from helpers.drawing import draw_stroke as draw_stroke_into
 from helpers.widgets import LessonWidget, show_drawing_prediction
 
 INK, PAPER = "#000000", "#ffffff"
@@ -78,11 +79,7 @@ def pixel_pad(model, *, squares=16, square_px=20):
     def draw_stroke(points):
         """Ink the squares along a line through ``points`` [(x, y), ...]: column x, row y."""
         points = [(float(x) + 0.5, float(y) + 0.5) for x, y in points]  # square centres
-        if not points:
-            raise ValueError("a stroke needs at least one (x, y) point.")
-        line = np.zeros_like(grid)
-        for start, end in zip(points, points[1:] or points):
-            draw_line(line, start, end, width=1.0)
+        line = draw_stroke_into(np.zeros_like(grid), points, width=1.0)
         grid[line >= 0.5] = 1.0
         for index in np.flatnonzero(line >= 0.5):
             paint(index)
