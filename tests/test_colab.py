@@ -13,9 +13,9 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
+import navigation
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import navigation  # noqa: E402
 
 PATHS = navigation.notebook_paths(ROOT / "notebooks")
 REPO = navigation.repository_url(ROOT)

@@ -1,6 +1,5 @@
 """make compat: the version sets agree with the supported range, and a notebook's run is judged right."""
 
-import sys
 import tomllib
 from pathlib import Path
 
@@ -9,10 +8,10 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
+import compat
+from environment_file import pinned_requirements
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import compat  # noqa: E402
-from environment_file import pinned_requirements  # noqa: E402
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 RANGES = {Requirement(r).name: Requirement(r).specifier for r in PYPROJECT["project"]["dependencies"]}

@@ -2,15 +2,15 @@
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+import lesson_time
+import navigation
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import navigation  # noqa: E402
 
 PATHS = navigation.notebook_paths(ROOT / "notebooks")
 NAMES = [p.name for p in PATHS]
@@ -86,7 +86,6 @@ def test_notebooks_are_stored_normalized(path):
 # --- lesson shape: objectives, prerequisites, time, key points, quiz, exercises --------------------
 
 OBJECTIVE = re.compile(r"^- .+ 수 있다\.$", re.M)
-TIME = re.compile(r"\*\*예상 시간\*\*: 약 \d+분 \(읽기 약 \d+분, 실행 약 \d+초\)")
 ENDING = ("## 핵심 포인트", "## 확인 문제", "## 연습 문제")
 
 
@@ -106,7 +105,7 @@ def shape_problems(nb, number):
         problems.append("the title cell needs **학습 목표** with 2-4 '- ...할 수 있다.' items")
     if not re.search(r"\*\*선수 지식\*\*: \S", head):
         problems.append("the title cell needs **선수 지식**: ...")
-    if not TIME.search(head):
+    if lesson_time.stated_seconds(head) is None:
         problems.append("the title cell needs **예상 시간**: 약 N분 (읽기 약 M분, 실행 약 S초)")
     code = [c for c in cells if c.cell_type == "code"]
     if not code or code[0].get("id") != "setup" or not code[0].source.startswith("# 추가 코드 –"):

@@ -35,8 +35,6 @@ from pathlib import Path
 from navigation import notebook_paths, replace_between
 
 ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / "build" / "compat"
-ACCURACY = re.compile(r"Test accuracy:\s*([0-9.]+)")
 # What every set needs besides its pins to run the lessons and this script's --execute mode.
 RUNNER = ["matplotlib", "ipycanvas", "ipykernel", "nbclient", "nbformat"]
 # The libraries the course's supported range speaks of, reported for every environment.
@@ -135,6 +133,12 @@ def describe(versions):
             f"NumPy {versions.get('numpy', '?')}, ipywidgets {versions.get('ipywidgets', '?')}")
 
 
+def printed_accuracy(stdout):
+    """The value of the last ``Test accuracy: ...`` line a lesson printed, or None."""
+    found = re.findall(r"Test accuracy:\s*([0-9]*\.?[0-9]+)", stdout)
+    return float(found[-1]) if found else None
+
+
 def execute(notebook, workdir):
     """Run one notebook with nbclient in this interpreter's kernel; return the result as a dict.
 
@@ -157,9 +161,7 @@ def execute(notebook, workdir):
     seconds = time.monotonic() - start
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                       for o in c.get("outputs", []) if o.get("output_type") == "stream")
-    found = ACCURACY.findall(printed)
-    return {"seconds": round(seconds, 1), "error": error,
-            "accuracy": float(found[-1]) if found else None}
+    return {"seconds": round(seconds, 1), "error": error, "accuracy": printed_accuracy(printed)}
 
 
 def run_set(name, root=ROOT, log=print):

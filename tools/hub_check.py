@@ -54,6 +54,7 @@ import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from binder_check import run, venv_environment  # noqa: E402
+from compat import printed_accuracy  # noqa: E402
 from helpers.environment import TF_ENV  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,12 +130,6 @@ def git_pull_link(repo, branch, urlpath):
 def lesson_urlpath(repo, lesson=LESSON):
     """Where the link lands after the pull: the lesson open in JupyterLab."""
     return f"lab/tree/{repo_folder(repo)}/{lesson}"
-
-
-def printed_accuracy(stdout):
-    """The value of the last ``Test accuracy: ...`` line the lesson printed, or None."""
-    found = re.findall(r"Test accuracy:\s*([0-9]*\.?[0-9]+)", stdout)
-    return float(found[-1]) if found else None
 
 
 def format_table(results, machine):
