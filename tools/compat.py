@@ -173,10 +173,13 @@ def run_set(name, root=ROOT, log=print):
     with tempfile.TemporaryDirectory(prefix=f"compat-{name}-") as scratch:
         work = Path(scratch, "notebooks")
         shutil.copytree(root / "notebooks", work)
-        env = dict(os.environ, DLA_CACHE_DIR=str(Path(scratch, "cache")),
+        # Imported here: the set's own environment runs this file (--execute) without binder_check's
+        # requirements.
+        from binder_check import venv_environment
+
+        env = dict(venv_environment(path), DLA_CACHE_DIR=str(Path(scratch, "cache")),
                    # Kernel specs of this environment only, not the user's.
-                   JUPYTER_DATA_DIR=str(Path(scratch, "jupyter")), JUPYTER_PATH="")
-        env.pop("PYTHONPATH", None)
+                   JUPYTER_DATA_DIR=str(Path(scratch, "jupyter")))
         for notebook in notebook_paths(work):
             proc = subprocess.run([str(path / "bin" / "python"), str(Path(__file__).resolve()),
                                    "--execute", str(notebook)], env=env, capture_output=True,
