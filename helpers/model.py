@@ -49,21 +49,22 @@ def compile_model(model):
     return model
 
 
-def train_post_model(x_train, t_train, *, cache=False, verbose=0):
+def train_post_model(x_train, t_train, *, seed=RECIPE["seed"], cache=False, verbose=0):
     """Build, compile and train the post's model on normalized images and integer targets.
 
     ``x_train``: float images in [0, 1], shape (n, 28, 28) (``helpers.data.normalize``);
     ``t_train``: integer digits 0-9, shape (n,); they are one-hot encoded here, as in the post.
-    The seed is fixed, so the same data gives the same weights on the same CPU.
+    The seed (the recipe's 42 unless ``seed`` says otherwise) is fixed, so the same data gives the
+    same weights on the same CPU.
 
     With ``cache=True`` the trained weights are kept on disk (``$DLA_CACHE_DIR``, by default
-    ``~/.cache/dl-architecture``) under a key made of the recipe, the Keras version and a digest of
+    ``~/.cache/dl-architecture``) under a key made of the recipe and seed, the Keras version and a digest of
     the data, and are loaded instead of training again. Returns ``(model, history)``, where
     ``history`` is the dict of per-epoch metrics that ``model.fit`` records.
     """
     x_train = checks.images(x_train, "x_train", pixels="normalized")
     t_train = checks.labels(t_train, len(x_train), "t_train")
-    path = cache_path(x_train, t_train) if cache else None
+    path = cache_path(x_train, t_train, seed) if cache else None
     if path is not None and path.with_suffix(".json").is_file():
         # Load before compiling: the file also holds the trained optimizer's state, and loading it
         # into a compiled (but unbuilt) optimizer makes Keras warn on stderr. Only weights matter.
@@ -73,7 +74,7 @@ def train_post_model(x_train, t_train, *, cache=False, verbose=0):
         history = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         return model, history
 
-    keras.utils.set_random_seed(RECIPE["seed"])
+    keras.utils.set_random_seed(seed)
     model = compile_model(build_model())
     fit = model.fit(
         x_train,
@@ -88,10 +89,10 @@ def train_post_model(x_train, t_train, *, cache=False, verbose=0):
     return model, history
 
 
-def cache_path(x_train, t_train):
-    """Where ``train_post_model(..., cache=True)`` keeps the weights for this data and recipe."""
+def cache_path(x_train, t_train, seed=RECIPE["seed"]):
+    """Where ``train_post_model(..., cache=True)`` keeps the weights for this data, recipe and seed."""
     digest = hashlib.sha256()
-    digest.update(json.dumps(RECIPE, sort_keys=True).encode())
+    digest.update(json.dumps({**RECIPE, "seed": seed}, sort_keys=True).encode())
     digest.update(keras.__version__.encode())
     for array in (x_train, t_train):
         digest.update(str((array.shape, array.dtype.str)).encode())

@@ -82,3 +82,9 @@ def test_loading_cached_weights_warns_nothing(tmp_path, monkeypatch):
 def test_bad_training_data_is_named(x, t, message):
     with pytest.raises(ValueError, match=message):
         post.train_post_model(x, t)
+
+
+def test_the_seed_is_part_of_the_cache_key(small_data):
+    x, t = small_data
+    assert post.cache_path(x, t) == post.cache_path(x, t, seed=post.RECIPE["seed"])
+    assert post.cache_path(x, t, seed=0) != post.cache_path(x, t)

@@ -37,18 +37,15 @@ from helpers.environment import quiet_tensorflow
 quiet_tensorflow()
 import keras
 from helpers.data import load_mnist, normalize
-from helpers.model import NUM_CLASSES, RECIPE, build_model, compile_model
+from helpers.model import NUM_CLASSES, train_post_model
 
 seed = int(sys.argv[1])
 (x_train, t_train), (x_test, t_test) = load_mnist()
 x_train, x_test = normalize(x_train), normalize(x_test)
-keras.utils.set_random_seed(seed)
-model = compile_model(build_model())
-history = model.fit(x_train, keras.utils.to_categorical(t_train, NUM_CLASSES),
-                    epochs=RECIPE["epochs"], batch_size=RECIPE["batch_size"], verbose=0)
+model, history = train_post_model(x_train, t_train, seed=seed)
 loss, accuracy = model.evaluate(x_test, keras.utils.to_categorical(t_test, NUM_CLASSES), verbose=0)
 print(json.dumps({"seed": seed, "test_accuracy": accuracy, "test_loss": loss,
-                  "train_loss": history.history["loss"][-1], "keras": keras.__version__}))
+                  "train_loss": history["loss"][-1], "keras": keras.__version__}))
 """
 
 
