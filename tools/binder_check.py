@@ -120,23 +120,26 @@ def run(command, **kwargs):
     subprocess.run(command, check=True, **kwargs)
 
 
-def build_venv(venv, python, requirements, key):
-    """Create ``venv`` with only ``requirements``, unless its stamp (named by ``key``) exists."""
-    stamp = venv / f".binder-installed-{hashlib.sha256(key).hexdigest()[:16]}"
+def build_venv(venv, requirements, key, interpreter=sys.executable, after_install=None):
+    """Create ``venv`` with only ``requirements`` (pip requirement lines), unless it was already
+    built for ``key`` (bytes: whatever decides its content); return True if it was built.
+
+    The tools' one venv builder (binder-check, compat, hub-check). ``after_install(venv)`` runs
+    before the venv is marked complete, so a failure there means a rebuild next time.
+    """
+    stamp = venv / f".installed-{hashlib.sha256(key).hexdigest()[:16]}"
     if stamp.exists():
-        print(f"binder-check: reusing {venv.relative_to(ROOT)} (environment.yml unchanged)")
-        return
-    interpreter = shutil.which(f"python{python}")
-    if interpreter is None:
-        raise SystemExit(f"binder-check: environment.yml pins python={python}, but python{python} "
-                         "is not on PATH")
+        return False
     shutil.rmtree(venv, ignore_errors=True)
     run([interpreter, "-m", "venv", str(venv)])
-    requirements_file = venv / "binder-requirements.txt"
+    requirements_file = venv / "requirements.txt"
     requirements_file.write_text("\n".join(requirements) + "\n", encoding="utf-8")
     run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
     run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "-r", requirements_file])
+    if after_install is not None:
+        after_install(venv)
     stamp.touch()
+    return True
 
 
 def venv_environment(venv):
@@ -171,8 +174,14 @@ def main(argv=None):
         raise SystemExit(f"binder-check: notebooks/ must hold {INDEX} and {TRAINING}")
     try:
         # The environment is rebuilt only when binder/environment.yml (or --drop) changes.
-        build_venv(venv, python_version(raw.decode("utf-8")), requirements,
-                   key=raw + repr(sorted(drop)).encode())
+        python = python_version(raw.decode("utf-8"))
+        interpreter = shutil.which(f"python{python}")
+        if interpreter is None:
+            raise SystemExit(f"binder-check: environment.yml pins python={python}, but python{python} "
+                             "is not on PATH")
+        if not build_venv(venv, requirements, key=raw + repr(sorted(drop)).encode(),
+                          interpreter=interpreter):
+            print(f"binder-check: reusing {venv.relative_to(ROOT)} (environment.yml unchanged)")
         run([ROOT / "binder" / "postBuild"], cwd=ROOT, env=env)
         installed = venv / SETTINGS
         if not installed.is_file() or installed.read_bytes() != OVERRIDES.read_bytes():

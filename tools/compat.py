@@ -87,30 +87,30 @@ def venv_path(name, root=ROOT):
     return root / "build" / "compat" / f"{name}-{digest(name, root)}"
 
 
-def build(name, root=ROOT, log=print):
+def build(name, root=ROOT):
     """Build (or reuse) the environment of set ``name``; return (its folder, seconds, reused)."""
+    from binder_check import build_venv  # not needed (nor installed) inside a set's own venv
+
     path = venv_path(name, root)
-    stamp = path / ".complete"
-    if stamp.is_file():
-        return path, 0.0, True
-    for stale in path.parent.glob(f"{name}-*"):  # an older digest of this set, or a broken build
-        shutil.rmtree(stale)
+    for stale in path.parent.glob(f"{name}-*"):  # an older digest of this set
+        if stale != path:
+            shutil.rmtree(stale)
     start = time.monotonic()
-    log(f"[{name}] building {path.relative_to(root)} ...")
-    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
-    python = str(path / "bin" / "python")
+
+    def put_helpers_on_path(venv):
+        # helpers from the working tree, as `make setup`'s editable install puts it on the path.
+        site = subprocess.run([str(venv / "bin" / "python"), "-c",
+                               "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        Path(site, "dl_architecture_course.pth").write_text(f"{root}\n", encoding="utf-8")
+
     try:
-        subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        *requirements(name, root), *RUNNER], check=True)
+        built = build_venv(path, requirements(name, root) + RUNNER, digest(name, root).encode(),
+                           after_install=put_helpers_on_path)
     except subprocess.CalledProcessError:
-        shutil.rmtree(path)
+        shutil.rmtree(path, ignore_errors=True)
         raise SystemExit(f"[{name}] pip could not install the set; nothing was kept")
-    # helpers from the working tree, as `make setup`'s editable install puts it on the path.
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    Path(site, "dl_architecture_course.pth").write_text(f"{root}\n", encoding="utf-8")
-    stamp.write_text("\n".join(requirements(name, root) + RUNNER) + "\n", encoding="utf-8")
-    return path, time.monotonic() - start, False
+    return path, time.monotonic() - start, not built
 
 
 def installed_versions(path):
@@ -166,7 +166,7 @@ def execute(notebook, workdir):
 
 def run_set(name, root=ROOT, log=print):
     """Build set ``name`` and run every notebook in it; return its report dict."""
-    path, build_seconds, reused = build(name, root, log)
+    path, build_seconds, reused = build(name, root)
     versions = installed_versions(path)
     log(f"[{name}] {describe(versions)} ({'reused' if reused else f'built in {build_seconds:.0f} s'})")
     results = {}

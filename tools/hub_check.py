@@ -30,7 +30,6 @@
 import argparse
 import atexit
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -53,7 +52,7 @@ import requests
 import websocket
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from binder_check import run, venv_environment  # noqa: E402
+from binder_check import build_venv, run, venv_environment  # noqa: E402
 from compat import printed_accuracy  # noqa: E402
 from helpers.environment import TF_ENV  # noqa: E402
 
@@ -259,19 +258,11 @@ def ensure_venv():
     """build/hub-venv, rebuilt only when requirements.lock, pyproject.toml or HUB_PACKAGES change."""
     key = (ROOT / "requirements.lock").read_bytes() + (ROOT / "pyproject.toml").read_bytes() \
         + repr(HUB_PACKAGES).encode()
-    stamp = VENV / f".hub-installed-{hashlib.sha256(key).hexdigest()[:16]}"
-    if stamp.exists():
-        say(f"reusing {VENV.relative_to(ROOT)} (pins unchanged)")
-        return
-    shutil.rmtree(VENV, ignore_errors=True)
     start = time.perf_counter()
-    run([sys.executable, "-m", "venv", str(VENV)])
-    requirements = HUB / "requirements.txt"
-    requirements.write_text("\n".join(hub_requirements()) + "\n", encoding="utf-8")
-    run([VENV / "bin" / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([VENV / "bin" / "python", "-m", "pip", "install", "--quiet", "-r", str(requirements)])
-    stamp.touch()
-    say(f"built {VENV.relative_to(ROOT)} in {time.perf_counter() - start:.0f} s")
+    if build_venv(VENV, hub_requirements(), key):
+        say(f"built {VENV.relative_to(ROOT)} in {time.perf_counter() - start:.0f} s")
+    else:
+        say(f"reusing {VENV.relative_to(ROOT)} (pins unchanged)")
 
 
 def git(*args, cwd=None):
