@@ -82,14 +82,14 @@ def notebook(tmp_path, *sources):
 def test_a_notebook_that_passes_its_checks_ran_and_reports_its_accuracy(tmp_path):
     path = notebook(tmp_path, "acc = 0.9751", "assert 0.97 < acc < 0.98",
                     "print('\\nTest accuracy:', acc)")
-    result = compat.execute(path, tmp_path)
+    result = compat.execute(path)
     assert result["error"] is None and result["accuracy"] == pytest.approx(0.9751)
     assert compat.cell_text(result).startswith("ran, ")
 
 
 def test_a_failed_check_fails_the_notebook(tmp_path):
     path = notebook(tmp_path, "acc = 0.5", "assert 0.97 < acc < 0.98, 'accuracy collapsed'")
-    result = compat.execute(path, tmp_path)
+    result = compat.execute(path)
     assert result["error"].startswith("AssertionError")
     assert compat.cell_text(result) == "FAILED (AssertionError)"
 

@@ -155,24 +155,20 @@ def drop_page_cache():
 
 def measure_notebook(path):
     """Run the notebook at ``path`` in a fresh kernel; return its row for the table."""
-    import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
+    from execute_notebooks import run
+
     samplers = []
 
-    def start_sampling(**_):  # the kernel has started: follow it
+    def start_sampling(client):  # the kernel has started: follow it
         samplers.append(PeakRSS(client.km.provisioner.pid))
         samplers[0].start()
 
-    client.on_notebook_start = start_sampling
     error = None
     start = time.perf_counter()
     try:
-        client.execute()
+        run(path, on_start=start_sampling)
     except CellExecutionError as exc:
         error = (str(exc).strip().splitlines() or ["cell error"])[-1][:120]
     seconds = time.perf_counter() - start

@@ -139,29 +139,26 @@ def printed_accuracy(stdout):
     return float(found[-1]) if found else None
 
 
-def execute(notebook, workdir):
-    """Run one notebook with nbclient in this interpreter's kernel; return the result as a dict.
+def execute(notebook):
+    """Run one notebook, in its folder, in this interpreter's kernel; return the result as a dict.
 
     This is what the environment's own Python runs (``--execute``): the kernel is this
     interpreter's ipykernel, so the notebook sees exactly the set's versions.
     """
-    import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                            resources={"metadata": {"path": str(workdir)}})
+    from execute_notebooks import run
+
     start = time.monotonic()
-    error = None
     try:
-        client.execute()
+        nb, _ = run(notebook, timeout=CELL_TIMEOUT)
     except CellExecutionError as exc:
-        error = f"{exc.ename}: {exc.evalue}"[:300]
-    seconds = time.monotonic() - start
+        return {"seconds": round(time.monotonic() - start, 1), "accuracy": None,
+                "error": f"{exc.ename}: {exc.evalue}"[:300]}
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                       for o in c.get("outputs", []) if o.get("output_type") == "stream")
-    return {"seconds": round(seconds, 1), "error": error, "accuracy": printed_accuracy(printed)}
+    return {"seconds": round(time.monotonic() - start, 1), "error": None,
+            "accuracy": printed_accuracy(printed)}
 
 
 def run_set(name, root=ROOT, log=print):
@@ -246,7 +243,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.execute:
         notebook = Path(args.execute)
-        print(json.dumps(execute(notebook, notebook.parent)))
+        print(json.dumps(execute(notebook)))
         return 0
     chosen = [s.strip() for s in args.sets.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SETS]

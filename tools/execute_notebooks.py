@@ -25,7 +25,6 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-from nbval.plugin import get_sanitize_patterns
 
 from helpers.environment import quiet_tensorflow
 from navigation import notebook_paths
@@ -77,6 +76,9 @@ def _renumber_widget_models(nb):
 
 def sanitize_rules(path=SANITIZE):
     """The (pattern, replacement) pairs of an nbval sanitize file, read by nbval's own parser."""
+    # Imported here: compat's version sets run notebooks through this module without nbval.
+    from nbval.plugin import get_sanitize_patterns
+
     return get_sanitize_patterns(path.read_text(encoding="utf-8"))
 
 
@@ -109,15 +111,18 @@ def keep_equivalent_outputs(new, old, rules):
     return new
 
 
-def run(path, timeout=600):
+def run(path, timeout=600, on_start=None):
     """Run the notebook at ``path`` top to bottom in a fresh kernel, in its own folder.
 
-    Returns the executed notebook (not saved) and the seconds it took; raises nbclient's
-    ``CellExecutionError`` at the first failing cell.
+    ``timeout``: seconds a cell may take. ``on_start(client)`` is called once the kernel runs (its
+    process is ``client.km.provisioner.pid``). Returns the executed notebook (not saved) and the
+    seconds it took; raises nbclient's ``CellExecutionError`` at the first failing cell.
     """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
+    if on_start is not None:
+        client.on_notebook_start = lambda **_: on_start(client)
     start = time.perf_counter()
     client.execute()
     return nb, time.perf_counter() - start
