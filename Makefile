@@ -109,7 +109,7 @@ student-check: $(STAMP)
 # The guide's run times and memory are make budget's (build/budget.json, written by every make budget).
 guide: setup
 	@test -f build/budget.json || $(BIN)/python tools/budget.py --no-speed --json build/budget.json
-	$(BIN)/python tools/instructor_guide.py --from-budget build/budget.json
+	$(BIN)/python tools/instructor_guide.py
 
 # The website's toolchain lives in its own venv, so the course's environment does not grow.
 SITE_VENV := build/site-venv

@@ -1,6 +1,6 @@
 """Regenerate the generated parts of docs/instructor_guide.md (`make guide`).
 
-    python tools/instructor_guide.py                 # measure every lesson, rewrite the guide
+    python tools/instructor_guide.py                 # from the last `make budget` (build/budget.json)
     python tools/instructor_guide.py --no-measure    # keep the measured columns, redo the rest
     python tools/instructor_guide.py --check         # exit 1 if the lesson list is out of date
     python tools/instructor_guide.py --hub https://hub.example.ac.kr   # nbgitpuller links for a hub
@@ -11,7 +11,7 @@ What it writes, each between its own ``<!-- NAME:start -->`` / ``<!-- NAME:end -
   objectives, prerequisites and planned time, read from the title cell (``**학습 목표**`` with
   a list, ``**선수 지식**: …``, ``**예상 시간**: …``; a lesson without them yet shows its
   ``**이 노트북에서 배울 것**`` sentence instead), and the wall time
-  and peak memory measured by running it top to bottom in a fresh kernel, as `make budget` does;
+  and peak memory `make budget` measured running it top to bottom in a fresh kernel;
 - ``memory``: the per-student memory guarantee and limit for a JupyterHub, from those peaks;
 - ``nbgitpuller``: links that pull the course (and the student edition's branch) into a hub,
   built from the repository address in pyproject.toml.
@@ -23,26 +23,21 @@ Text outside the markers is the guide's own prose and is never touched.
 """
 
 import argparse
-import datetime as dt
 import json
 import math
-import os
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import nbformat
-
-from helpers.environment import quiet_tensorflow
 
 import lesson_time
 from navigation import INDEX, notebook_paths, replace_between, repository_url, title, title_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "instructor_guide.md"
+BUDGET = ROOT / "build" / "budget.json"
 SERVER_MB = 200             # the single-user Jupyter server beside the kernel
 IDLE_KERNEL_MB = 600        # a second lesson's kernel with TensorFlow imported, left running
 DEFAULT_HUB = "https://jupyterhub.example.ac.kr"
@@ -97,25 +92,7 @@ def lesson_info(nb):
             "prerequisites": _field(text, "선수 지식"), "planned": _field(text, "예상 시간")}
 
 
-# --- measuring --------------------------------------------------------------------------------------
-
-def measure(paths):
-    """{notebook name: (seconds, peak MB)} from running each lesson in a fresh kernel, as budget does."""
-    import budget
-
-    quiet_tensorflow()
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="guide-") as tmp:
-        folder = shutil.copytree(ROOT / "notebooks", Path(tmp) / "notebooks")
-        os.environ["DLA_CACHE_DIR"] = str(Path(tmp) / "model-cache")  # empty, as in a new session
-        for path in paths:
-            print(f"running {path.name} ...", flush=True)
-            row = budget.measure_notebook(folder / path.name)
-            if row["error"]:
-                raise SystemExit(f"{path.name} failed: {row['error']}")
-            results[path.name] = (row["seconds"], row["peak_mb"])
-    return results
-
+# --- measurements -----------------------------------------------------------------------------------
 
 def measured_from_guide(text):
     """{notebook name: (seconds, peak MB)} read back from an existing lesson table."""
@@ -214,8 +191,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-measure", action="store_true",
                         help="keep the run times and memory already in the guide")
-    parser.add_argument("--from-budget", type=Path, metavar="PATH",
-                        help="take run times and memory from `make budget`'s --json file")
+    parser.add_argument("--from-budget", type=Path, metavar="PATH", default=BUDGET,
+                        help="`make budget`'s --json file with the run times and memory "
+                             f"(default: {BUDGET.relative_to(ROOT)})")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if the guide's lesson list differs from notebooks/")
     parser.add_argument("--hub", default=DEFAULT_HUB, help="the JupyterHub address for the links")
@@ -231,21 +209,19 @@ def main(argv=None):
                   f"gone {sorted(extra)}): run `make guide`")
             return 1
         return 0
-    if args.from_budget:
+    if not args.no_measure:
+        if not args.from_budget.is_file():
+            print(f"{args.from_budget} does not exist: measure the lessons first with `make budget` "
+                  "(or keep the guide's measurements with --no-measure)", file=sys.stderr)
+            return 1
         budget = json.loads(args.from_budget.read_text(encoding="utf-8"))
         measured = {row["notebook"]: (row["seconds"], row["peak_mb"]) for row in budget["rows"]}
         when = (f"측정: {budget['measured']}, {budget['cores']}코어 Linux, 레슨마다 새 커널에서 처음부터 "
                 "끝까지 (`make budget`; 바쁜 컴퓨터에서는 더 오래 걸립니다).")
-    elif args.no_measure:
+    else:
         measured = measured_from_guide(text)
         when = re.search(r"<!-- lessons:start -->.*?\n\n(측정:[^\n]*)\n<!-- lessons:end -->", text, re.S)
         when = when.group(1) if when else "측정: (아직 없음)"
-    else:
-        measured = measure(paths)
-        text = GUIDE.read_text(encoding="utf-8")  # read again: measuring takes minutes
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        when = (f"측정: {stamp}, {os.cpu_count()}코어 Linux, 레슨마다 새 커널에서 처음부터 끝까지 "
-                "(`make guide`; 바쁜 컴퓨터에서는 더 오래 걸립니다).")
     for path in update_planned_times([p for p in paths if p.name != INDEX], measured):
         print(f"updated the 예상 시간 of {path.relative_to(ROOT)}")
     GUIDE.write_text(generate(text, paths, measured, args.hub, repository_url(), when),
