@@ -136,7 +136,9 @@ def shape_problems(nb, number):
 @pytest.mark.parametrize("path", LESSONS, ids=[p.name for p in LESSONS])
 def test_every_lesson_has_the_agreed_shape(path):
     assert shape_problems(read(path), path.name[:2]) == []
-    quiz_file = ROOT / "helpers" / "quizzes" / f"{path.name[:2]}.json"
+    from helpers import quiz
+
+    quiz_file = quiz.quiz_path(path.name[:2])
     assert quiz_file.is_file(), f"{path.name}: add its questions to {quiz_file.relative_to(ROOT)}"
 
 

@@ -12,6 +12,7 @@ from navigation import INDEX, notebook_paths, title_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = [p for p in notebook_paths(ROOT / "notebooks") if p.name != INDEX]
+MEASURED = instructor_guide.measured_from_guide(instructor_guide.GUIDE.read_text(encoding="utf-8"))
 
 
 def lesson(prose_chars, line="**예상 시간**: 약 1분 (읽기 약 1분, 실행 약 1초)"):
@@ -59,9 +60,8 @@ def test_each_lesson_states_the_time_its_text_and_the_guides_run_give(path):
     assert stated is not None, f"{path.name}: the title cell has no 예상 시간 line"
     assert lesson_time.planned_time(nb, stated) in title, \
         f"{path.name}: 예상 시간 does not follow from the lesson's text: run `make guide`"
-    measured = instructor_guide.measured_from_guide(instructor_guide.GUIDE.read_text(encoding="utf-8"))
-    assert path.name in measured, f"{path.name} is not in the instructor guide's table: run `make guide`"
-    assert stated == max(1, round(measured[path.name][0])), \
+    assert path.name in MEASURED, f"{path.name} is not in the instructor guide's table: run `make guide`"
+    assert stated == max(1, round(MEASURED[path.name][0])), \
         f"{path.name} states another run time than the guide's measurement: run `make guide`"
 
 

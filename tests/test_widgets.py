@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers import activations, drawing, plots, widgets  # noqa: E402
+from helpers import activations, drawing, pixel_pad, plots, widgets  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("no_figures_left")
 SEVEN = [(60, 50), (220, 50), (130, 250)]
@@ -244,6 +244,7 @@ def test_no_figure_leak_in_any_widget(mnist_like):
         (widgets.prediction_explorer(np.full((10, 10), 0.1), mnist_like[2], mnist_like[3]),
          lambda e, i: setattr(e.index, "value", i)),
         (widgets.digit_canvas(fake_model), lambda e, i: e.draw_stroke([(50 + 10 * i, 60), (150, 200)])),
+        (pixel_pad.pixel_pad(fake_model), lambda e, i: e.draw_stroke([(i, 2), (i, 12)])),
     ]
     for explorer, move in moves:
         for i in range(1, 4):

@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from navigation import notebook_paths, repository_url
+from navigation import REF, notebook_paths, repository_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
@@ -107,7 +107,7 @@ def book_config(repo):
         "only_build_toc_files": True,
         "exclude_patterns": ["_build", "**.ipynb_checkpoints"],
         "execute": {"execute_notebooks": "off"},
-        "repository": {"url": repo, "branch": "main", "path_to_book": ""},
+        "repository": {"url": repo, "branch": REF, "path_to_book": ""},
         "launch_buttons": {"notebook_interface": "jupyterlab",
                            "binderhub_url": "https://mybinder.org",
                            "colab_url": "https://colab.research.google.com"},

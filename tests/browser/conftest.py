@@ -12,7 +12,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import pytest
 
 from helpers.environment import quiet_tensorflow
 from chromium_fixtures import browser_type_launch_args  # noqa: F401 (a fixture)
+from hub_check import free_port
 from navigation import NOTEBOOKS
 
 MEM_LIMIT = str(2 * 1024**3)  # bytes; Binder sets MEM_LIMIT, jupyter-resource-usage shows it
@@ -58,12 +58,6 @@ class Lab:
 
     def kernel_ids(self):
         return {kernel["id"] for kernel in self.api("kernels")}
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

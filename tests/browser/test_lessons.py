@@ -5,7 +5,6 @@ canvas drawn on); a screenshot of each is kept in artifacts/browser/. And the Bi
 closing a lesson's tab shuts its kernel down; the memory in use shows against the limit.
 """
 
-import json
 import re
 from pathlib import Path
 
@@ -14,8 +13,9 @@ import pytest
 from navigation import notebook_paths
 from playwright.sync_api import expect
 
+from helpers import quiz
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
-QUIZZES = Path(__file__).resolve().parents[2] / "helpers" / "quizzes"
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the active tab
 # Limits, not measurements: a quiet 2-core machine needs about a tenth of each (a kernel starts in
 # 2-5 s, the longest Run All takes about 25 s), but a busy one can need many times that.
@@ -84,13 +84,11 @@ def drag(page, target, points):
     return target
 
 
-# A slider's handle dragged about 30 px to the right; a slanted vertical stroke (a "1") on the canvas.
 def answer_first_quiz_question(page, path):
     """Answer the lesson's first 확인 문제 right, as a student would, and see it marked 정답."""
-    data = QUIZZES / f"{path.name[:2]}.json"
-    if not data.exists():
+    if not quiz.quiz_path(path.name[:2]).is_file():  # the index has no questions
         return
-    question = json.loads(data.read_text(encoding="utf-8"))["questions"][0]
+    question = quiz.load(path.name[:2])[0]
     box = page.locator(f"{PANEL} .quiz-answer").first
     box.scroll_into_view_if_needed()
     if question["kind"] == "choice":
@@ -102,6 +100,7 @@ def answer_first_quiz_question(page, path):
                                                                            timeout=WIDGET_TIMEOUT)
 
 
+# A slider's handle dragged about 30 px to the right; a slanted vertical stroke (a "1") on the canvas.
 SLIDER_DRAG = [(0.5 + 0.3 * step, 0.5) for step in range(7)]
 STROKE = [(0.5 - 0.004 * step, 0.15 + 0.035 * step) for step in range(21)]
 
