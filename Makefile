@@ -26,7 +26,6 @@ STAMP := $(VENV)/.installed-$(PINS_DIGEST)
 # TensorFlow's settings (TF_CPP_MIN_LOG_LEVEL, TF_ENABLE_ONEDNN_OPTS) have one home,
 # helpers/environment.py: the tools, the tests' conftest and every lesson's setup cell apply it.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
-UV_VERSION := 0.13.9
 # Memory limit shown in JupyterLab's status bar (jupyter-resource-usage): Binder's 2 GB.
 MEM_LIMIT ?= 2147483648
 # Notebooks `make outputs` re-executes (default: all; the tool finds them by their NN_name pattern).
@@ -74,8 +73,8 @@ outputs: setup
 navigation: setup
 	$(BIN)/python tools/navigation.py
 
+# uv comes from the lock itself (requirements.in pins it), so the resolver's version is pinned there.
 lock: $(STAMP)
-	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$(BIN)/uv pip compile --universal --python-version 3.11 --quiet \
 		--custom-compile-command "make lock" requirements.in -o requirements.lock
 	$(BIN)/python tools/environment_file.py
