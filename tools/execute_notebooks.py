@@ -111,12 +111,14 @@ def keep_equivalent_outputs(new, old, rules):
     return new
 
 
-def run(path, timeout=600, on_start=None):
+def run(path, timeout=600, on_start=None, kernel_options=None):
     """Run the notebook at ``path`` top to bottom in a fresh kernel, in its own folder.
 
     ``timeout``: seconds a cell may take. ``on_start(client)`` is called once the kernel runs (its
-    process is ``client.km.provisioner.pid``). Returns the executed notebook (not saved) and the
-    seconds it took; raises nbclient's ``CellExecutionError`` at the first failing cell.
+    process is ``client.km.provisioner.pid``). ``kernel_options``: keyword arguments for starting
+    the kernel's process (jupyter_client hands them to ``subprocess.Popen``, e.g. ``preexec_fn``).
+    Returns the executed notebook (not saved) and the seconds it took; raises nbclient's
+    ``CellExecutionError`` at the first failing cell.
     """
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,
@@ -124,7 +126,7 @@ def run(path, timeout=600, on_start=None):
     if on_start is not None:
         client.on_notebook_start = lambda **_: on_start(client)
     start = time.perf_counter()
-    client.execute()
+    client.execute(**(kernel_options or {}))
     return nb, time.perf_counter() - start
 
 
