@@ -40,7 +40,14 @@ LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 setup: $(STAMP) $(LAB_SETTINGS)
 
-$(STAMP): requirements.lock pyproject.toml
+# A Python outside pyproject.toml's range is refused before anything is built or installed: the
+# one named by PYTHON=, else the one .venv already has, else python3 (tools/python_check.py).
+CHECKED_PYTHON := $(if $(filter file,$(origin PYTHON)),$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)),$(PYTHON))
+.PHONY: python-check
+python-check:
+	@$(CHECKED_PYTHON) tools/python_check.py
+
+$(STAMP): requirements.lock pyproject.toml | python-check
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
