@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+import execute_notebooks
 import lesson_time
 import navigation
 
@@ -239,6 +240,91 @@ def accuracy_drift(nb):
 def test_stated_accuracies_are_the_printed_ones(path):
     assert accuracy_drift(read(path)) == [], \
         "print the accuracy in this lesson, correct the prose, or say it is the post's (원문)"
+
+
+# --- any CPU: outputs that depend on training are checked, not compared; prose states them as such
+
+IGNORE = "nbval-ignore-output"
+CHECK = "check"
+SAVED_RUN = "저장한 실행"
+TRACKED = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(\s?%)?")
+
+
+def tags(cell):
+    return cell.metadata.get("tags", [])
+
+
+def unchecked_outputs(nb):
+    """Cells whose outputs nbval ignores, without a hidden, silent check cell right after them."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    problems = []
+    for cell, after in zip(code, [*code[1:], None]):
+        if IGNORE in tags(cell) and (after is None or CHECK not in tags(after) or "assert" not in after.source):
+            problems.append(f"no check cell after: {cell.source[:60]!r}")
+        if CHECK in tags(cell) and (cell.outputs or cell.metadata.get("jupyter") != {"source_hidden": True}):
+            problems.append(f"a check cell must be collapsed (source hidden) and print nothing: {cell.source[:60]!r}")
+    return problems
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_outputs_left_out_of_the_comparison_are_checked(path):
+    assert unchecked_outputs(read(path)) == []
+
+
+def numbers(text):
+    """The numbers of ``text`` worth tracking, as written without thousands separators: decimals,
+    numbers of three digits or more, and percentages; with their roundings to 3+ significant digits."""
+    found = set()
+    for whole, fraction, percent in TRACKED.findall(text):
+        whole = whole.replace(",", "")
+        if not (fraction or percent or len(whole) >= 3):
+            continue
+        found.add(whole + fraction)
+        for decimals in range(len(fraction) - 1):
+            rounded = f"{float(whole + fraction):.{decimals}f}"
+            if len(rounded.replace(".", "").lstrip("0")) >= 3:
+                found.add(rounded)
+    return found
+
+
+def run_dependent_numbers(nb):
+    """Numbers printed by outputs that nbval does not compare: ignored cells and sanitized text."""
+    rules = execute_notebooks.sanitize_rules()
+    varying, fixed = set(), set()
+    for cell in (c for c in nb.cells if c.cell_type == "code"):
+        fixed |= numbers(cell.source)
+        for text in output_texts(cell):
+            if IGNORE in tags(cell):
+                varying |= numbers(text)
+                continue
+            for pattern, replacement in rules:
+                varying |= {n for m in re.finditer(pattern, text) for n in numbers(m.group(0))}
+                text = re.sub(pattern, replacement, text)
+            fixed |= numbers(text)
+    return varying - fixed
+
+
+def unmarked_run_numbers(nb):
+    """Sentences that state a number of this run's training as fact: neither the post's (원문) nor
+    marked as this saved run's (저장한 실행)."""
+    varying = run_dependent_numbers(nb)
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown" or cell.get("id") in navigation.NAV_IDS:
+            continue
+        for sentence in SENTENCE.split(prose(cell.source)):
+            if THE_POST in sentence or SAVED_RUN in " ".join(sentence.split()):
+                continue
+            stated = numbers(sentence) & varying
+            if stated:
+                found.append(f"{', '.join(sorted(stated))} in: {sentence.strip()[:90]!r}")
+    return found
+
+
+@pytest.mark.parametrize("path", PATHS, ids=NAMES)
+def test_prose_gives_trained_numbers_as_this_runs(path):
+    assert unmarked_run_numbers(read(path)) == [], \
+        "give a range, or say it is the value of this saved run (이 노트북을 저장한 실행에서는 ...)"
 
 
 # --- one form per concept: the glossary's rejected variants stay out of the prose ----------------

@@ -79,7 +79,7 @@ def edition_folder(tmp_path_factory):
 def test_no_solution_leaks_into_the_edition(path, edition_folder):
     instructor = nbformat.read(path, as_version=4)
     edition = nbformat.read(edition_folder / "notebooks" / path.name, as_version=4)
-    assert not any(student.is_solution(c) for c in edition.cells)
+    assert not any(student.is_solution(c) or student.is_check(c) for c in edition.cells)
     # A solution line may also be teaching code (a shared import); only the others count.
     teaching = {line.strip() for c in instructor.cells if not student.is_solution(c)
                 for line in c.source.splitlines()}

@@ -66,7 +66,8 @@ def widget_outputs(model_id, state):
 
 
 def static_notebook(nb):
-    """A copy of ``nb`` for a page without a kernel: widgets as saved, solutions collapsed.
+    """A copy of ``nb`` for a page without a kernel: widgets as saved, solutions collapsed,
+    checks removed.
 
     The badge cell goes: each page has the theme's own Binder and Colab launch buttons, and the
     badge images would be fetched from their hosts, which a site served offline must not need.
@@ -79,6 +80,8 @@ def static_notebook(nb):
             continue
         if "solution" in cell.metadata.get("tags", []):
             cell.metadata["tags"] = [*cell.metadata["tags"], "hide-cell"]
+        if "check" in cell.metadata.get("tags", []):  # guards the course, says nothing to a reader
+            cell.metadata["tags"] = [*cell.metadata["tags"], "remove-cell"]
         outputs = []
         for output in cell.get("outputs", []):
             view = output.get("data", {}).get(WIDGET_VIEW)

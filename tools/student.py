@@ -8,8 +8,9 @@
                                              # (for nbgitpuller; then: git push origin student)
 
 A solution is a code cell whose ``metadata.tags`` contains ``solution``. In the edition it becomes
-a code cell with the same id holding only the prompt ``# 여기에 코드를 작성하세요`` and no output;
-every other cell, its stored outputs, the saved widget state and the quiz text stay exactly as
+a code cell with the same id holding only the prompt ``# 여기에 코드를 작성하세요`` and no output.
+Cells tagged ``check`` (collapsed asserts that only guard the course) are left out; every other
+cell, its stored outputs, the saved widget state and the quiz text stay exactly as
 they are. Because the ids are kept, ``restore(edition, instructor)`` puts the solutions back and
 gives the instructor notebook again: the tests check that round trip, so the edition cannot drift.
 
@@ -34,6 +35,7 @@ from navigation import notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_TAG = "solution"
+CHECK_TAG = "check"
 EXERCISE_TAG = "exercise"
 PROMPT = "# 여기에 코드를 작성하세요"
 # What a student's copy needs besides the notebooks, so it installs and runs like the repository.
@@ -50,6 +52,10 @@ def is_solution(cell):
     return cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", [])
 
 
+def is_check(cell):
+    return CHECK_TAG in cell.metadata.get("tags", [])
+
+
 def student_cell(solution):
     """The empty exercise cell that stands where ``solution`` was (same id, visible, no output)."""
     cell = nbformat.v4.new_code_cell(PROMPT)
@@ -59,22 +65,21 @@ def student_cell(solution):
 
 
 def student_edition(nb):
-    """A copy of ``nb`` with every solution cell replaced by :func:`student_cell`."""
+    """A copy of ``nb`` with every solution cell replaced by :func:`student_cell`, without checks."""
     edition = nbformat.reads(nbformat.writes(nb), as_version=4)  # a deep copy, nothing shared
-    edition.cells = [student_cell(c) if is_solution(c) else c for c in edition.cells]
+    edition.cells = [student_cell(c) if is_solution(c) else c for c in edition.cells if not is_check(c)]
     return edition
 
 
 def restore(edition, instructor):
-    """Put the instructor's solutions back into ``edition`` (matched by cell id); return a copy."""
-    solutions = {c.id: c for c in instructor.cells if is_solution(c)}
-    restored = nbformat.reads(nbformat.writes(edition), as_version=4)
-    missing = set(solutions) - {c.id for c in restored.cells}
+    """Put the instructor's solutions and checks back into ``edition`` (matched by cell id); a copy."""
+    kept = {c.id: c for c in nbformat.reads(nbformat.writes(edition), as_version=4).cells}
+    missing = {c.id for c in instructor.cells if not is_check(c)} - set(kept)
     if missing:
-        raise ValueError(f"the edition has no cell for the solutions {sorted(missing)}: "
-                         "rebuild it with `make student`")
-    restored.cells = [solutions.get(c.id, c) if EXERCISE_TAG in c.metadata.get("tags", []) else c
-                      for c in restored.cells]
+        raise ValueError(f"the edition has no cell for {sorted(missing)}: rebuild it with `make student`")
+    restored = nbformat.reads(nbformat.writes(edition), as_version=4)
+    restored.cells = [nbformat.from_dict(c) if is_solution(c) or is_check(c) else kept[c.id]
+                      for c in instructor.cells]
     return restored
 
 
