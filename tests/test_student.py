@@ -4,6 +4,7 @@ Running every edition notebook top to bottom takes about as long as `make test` 
 `make student-check` (run by CI), not part of `make test`.
 """
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -43,19 +44,6 @@ def test_a_solution_becomes_a_visible_empty_prompt_and_the_rest_is_kept():
     assert "secret-solution-line" in nbformat.writes(nb)  # the instructor's notebook is untouched
 
 
-def test_restore_gives_the_instructor_notebook_back():
-    nb = exercise_notebook()
-    assert student.restore(student.student_edition(nb), nb) == nb
-
-
-def test_restore_refuses_an_edition_that_lost_an_exercise_cell():
-    nb = exercise_notebook()
-    edition = student.student_edition(nb)
-    edition.cells.pop()
-    with pytest.raises(ValueError, match="make student"):
-        student.restore(edition, nb)
-
-
 def solution_lines(nb):
     """Every non-blank, non-comment line of the notebook's solutions."""
     return {line.strip() for cell in nb.cells if student.is_solution(cell)
@@ -93,11 +81,17 @@ def test_no_solution_leaks_into_the_edition(path, edition_folder):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
-def test_the_edition_round_trips_to_the_instructor_notebook(path, edition_folder):
+def test_the_edition_is_the_instructor_notebook_but_for_solutions_checks_and_links(path, edition_folder):
     instructor = nbformat.read(path, as_version=4)
     edition = nbformat.read(edition_folder / "notebooks" / path.name, as_version=4)
     assert edition.metadata == instructor.metadata  # widget state kept whole
-    assert student.restore(edition, instructor) == instructor
+    kept = [c for c in instructor.cells if not student.is_check(c)]
+    assert [c.id for c in edition.cells] == [c.id for c in kept]
+    for mine, theirs in zip(edition.cells, kept):
+        if student.is_solution(theirs):
+            continue
+        assert mine.source == student.retarget(theirs.source)
+        assert mine.get("outputs") == theirs.get("outputs") and mine.metadata == theirs.metadata
 
 
 def test_the_edition_carries_what_a_student_needs(edition_folder):
@@ -130,3 +124,40 @@ def test_the_edition_is_committed_to_a_branch_with_a_growing_history(tmp_path, m
     assert git(repo, "rev-list", "--count", "student") == "2"
     assert git(repo, "rev-parse", f"{second}^") == first
     assert git(repo, "show", "student:lesson.txt") == "v2"
+
+
+LINK_TO_MAIN = (f"/blob/{student.REF}/", "/HEAD?urlpath=", f"@{student.REF}")
+
+
+def test_the_editions_links_open_the_edition_never_main(edition_folder):
+    texts = {p: p.read_text(encoding="utf-8") for p in edition_folder.rglob("*")
+             if p.suffix in (".ipynb", ".md")}
+    leaks = [f"{p.relative_to(edition_folder)}: {pattern}" for p, text in texts.items()
+             for pattern in LINK_TO_MAIN if pattern in text]
+    assert leaks == []
+    index = texts[edition_folder / "notebooks" / "00_index.ipynb"]
+    assert f"/blob/{student.BRANCH}/notebooks/" in index and f"/{student.BRANCH}?urlpath=" in index
+
+
+def test_retarget_moves_every_kind_of_link_to_the_branch():
+    text = ("https://mybinder.org/v2/gh/o/r/HEAD?urlpath=lab/tree/notebooks/01.ipynb "
+            f"https://colab.research.google.com/github/o/r/blob/{student.REF}/notebooks/01.ipynb "
+            f"pip install git+https://github.com/o/r@{student.REF} ipycanvas")
+    moved = student.retarget(text, "class-a")
+    assert not any(pattern in moved for pattern in LINK_TO_MAIN)
+    assert moved.count("class-a") == 3
+
+
+def test_the_editions_only_command_is_make_lab(edition_folder):
+    readme = (edition_folder / "README.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"\bmake (\w[\w-]*)", readme)) == {"lab"}
+    assert not (edition_folder / "tools").exists() and not (edition_folder / "tests").exists()
+
+    def dry_run(target):
+        return subprocess.run(["make", "-n", target], cwd=edition_folder, capture_output=True, text=True)
+
+    lab = dry_run("lab")
+    assert lab.returncode == 0, lab.stderr
+    assert "pip install" in lab.stdout and "jupyter lab" in lab.stdout
+    for target in ("test", "outputs", "format", "setup"):
+        assert dry_run(target).returncode != 0, f"the edition's Makefile has a developer target: {target}"

@@ -11,17 +11,20 @@ A solution is a code cell whose ``metadata.tags`` contains ``solution``. In the 
 a code cell with the same id holding only the prompt ``# 여기에 코드를 작성하세요`` and no output.
 Cells tagged ``check`` (collapsed asserts that only guard the course) are left out; every other
 cell, its stored outputs, the saved widget state and the quiz text stay exactly as
-they are. Because the ids are kept, ``restore(edition, instructor)`` puts the solutions back and
-gives the instructor notebook again: the tests check that round trip, so the edition cannot drift.
+they are (the ids are kept; the tests compare the edition with the instructor notebook cell by cell).
 
-The edition folder mirrors what a student needs beside the notebooks: ``notebooks/`` (lessons in
+The edition folder holds what a student needs beside the notebooks: ``notebooks/`` (lessons in
 their student form, plus the other files there, such as the glossary), ``helpers/``,
-``pyproject.toml``, ``requirements.lock``, ``environment.yml``, ``binder/`` and ``README.md``.
+``pyproject.toml``, ``requirements.lock``, ``environment.yml``, ``binder/``, and the edition's own
+``README.md`` and ``Makefile`` (``make lab`` only) from ``student/``. Its Binder and Colab badges and
+the setup cell's install open the edition's branch (``student`` unless ``--branch`` names another),
+never the repository's main, whose notebooks hold the solutions.
 Notebooks are found by their ``NN_name.ipynb`` pattern, never from a fixed list.
 """
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +34,7 @@ from pathlib import Path
 import nbformat
 
 from execute_notebooks import run
-from navigation import notebook_paths
+from navigation import REF, notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION_TAG = "solution"
@@ -39,8 +42,10 @@ CHECK_TAG = "check"
 EXERCISE_TAG = "exercise"
 PROMPT = "# 여기에 코드를 작성하세요"
 # What a student's copy needs besides the notebooks, so it installs and runs like the repository.
-SUPPORT = ("helpers", "pyproject.toml", "requirements.lock", "requirements.in", "environment.yml",
-           "binder", "README.md", "Makefile")
+SUPPORT = ("helpers", "pyproject.toml", "requirements.lock", "environment.yml", "binder")
+# The edition's own README and Makefile: a student's, not a course author's.
+EDITION_FILES = ROOT / "student"
+BRANCH = "student"
 
 
 def lesson_paths(folder):
@@ -71,19 +76,13 @@ def student_edition(nb):
     return edition
 
 
-def restore(edition, instructor):
-    """Put the instructor's solutions and checks back into ``edition`` (matched by cell id); a copy."""
-    kept = {c.id: c for c in nbformat.reads(nbformat.writes(edition), as_version=4).cells}
-    missing = {c.id for c in instructor.cells if not is_check(c)} - set(kept)
-    if missing:
-        raise ValueError(f"the edition has no cell for {sorted(missing)}: rebuild it with `make student`")
-    restored = nbformat.reads(nbformat.writes(edition), as_version=4)
-    restored.cells = [nbformat.from_dict(c) if is_solution(c) or is_check(c) else kept[c.id]
-                      for c in instructor.cells]
-    return restored
+def retarget(text, branch=BRANCH):
+    """``text`` with its Binder and Colab links and its git install opening ``branch``, not main."""
+    text = text.replace("/HEAD?urlpath=", f"/{branch}?urlpath=").replace(f"/blob/{REF}/", f"/blob/{branch}/")
+    return re.sub(rf"(git\+\S+?)@{REF}\b", rf"\1@{branch}", text)
 
 
-def write_edition(out, root=ROOT):
+def write_edition(out, root=ROOT, branch=BRANCH):
     """Write the student edition of the course under ``out``; return the edition notebook paths."""
     notebooks = root / "notebooks"
     lessons = lesson_paths(notebooks)
@@ -99,12 +98,16 @@ def write_edition(out, root=ROOT):
                 "__pycache__", "*.egg-info", ".ipynb_checkpoints"))
         elif source.exists():
             shutil.copy2(source, out / name)
+    for path in (root / EDITION_FILES.name).iterdir():
+        shutil.copy2(path, out / path.name)
     for path in notebooks.iterdir():
         if path.is_file() and path.suffix != ".ipynb":
             shutil.copy2(path, out / "notebooks" / path.name)
     written = []
     for path in lessons:
         edition = student_edition(nbformat.read(path, as_version=4))
+        for cell in edition.cells:
+            cell.source = retarget(cell.source, branch)
         target = out / "notebooks" / path.name
         nbformat.write(edition, target)
         written.append(target)
@@ -142,10 +145,11 @@ def main(argv=None):
     parser.add_argument("--execute", action="store_true",
                         help="run every edition notebook top to bottom; fail on the first error")
     parser.add_argument("--no-zip", action="store_true", help="do not write <out>.zip")
-    parser.add_argument("--branch", help="also commit the edition as the whole tree of this branch")
+    parser.add_argument("--branch", help="also commit the edition as the whole tree of this branch "
+                        f"(its links open that branch; default {BRANCH})")
     args = parser.parse_args(argv)
     out = args.out.resolve()
-    written = write_edition(out)
+    written = write_edition(out, branch=args.branch or BRANCH)
     solutions = sum(1 for p in lesson_paths(ROOT / "notebooks")
                     for c in nbformat.read(p, as_version=4).cells if is_solution(c))
     print(f"student edition: {len(written)} notebooks, {solutions} solutions replaced, in {out}")
