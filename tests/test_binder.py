@@ -23,12 +23,6 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
 SETTINGS_PATH = "share/jupyter/lab/settings/overrides.json"
-EXPECTED_OVERRIDES = {
-    # JupyterLab must not reach out to the network unasked
-    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
-    # each TensorFlow kernel holds 0.6-1.2 GB of Binder's 2 GB: closing a lesson's tab frees it
-    "@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True},
-}
 
 
 # --- environment -----------------------------------------------------------------------------------
@@ -121,11 +115,6 @@ def test_postbuild_is_an_executable_bash_script():
     assert path.stat().st_mode & stat.S_IXUSR, "binder/postBuild must be executable"
     assert path.read_text(encoding="utf-8").startswith("#!/usr/bin/env bash\n")
     subprocess.run(["bash", "-n", str(path)], check=True)
-
-
-def test_overrides_are_the_course_settings():
-    overrides = json.loads((BINDER / "overrides.json").read_text(encoding="utf-8"))
-    assert overrides == EXPECTED_OVERRIDES
 
 
 def lab_schema(plugin_id):

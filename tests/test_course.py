@@ -486,13 +486,6 @@ def test_no_dataset_is_tracked():
     assert data == [], "datasets and weights are downloaded or cached, never committed"
 
 
-def test_ci_runs_the_readmes_test_command():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert "make test" in readme and "make lab" in readme
-    assert re.search(r"^make test$", ci, re.M)
-
-
 @pytest.mark.parametrize("path", PATHS, ids=NAMES)
 def test_markdown_has_no_accidental_strikethrough(path):
     # JupyterLab renders ~text~ as strikethrough: "0~9 ... 0~1" in one paragraph crosses text out.

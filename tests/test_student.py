@@ -140,8 +140,8 @@ def test_the_editions_links_open_the_edition_never_main(edition_folder):
 
 
 def test_retarget_moves_every_kind_of_link_to_the_branch():
-    text = ("https://mybinder.org/v2/gh/o/r/HEAD?urlpath=lab/tree/notebooks/01.ipynb "
-            f"https://colab.research.google.com/github/o/r/blob/{student.REF}/notebooks/01.ipynb "
+    text = ("https://binder.example/v2/gh/o/r/HEAD?urlpath=lab/tree/notebooks/01.ipynb "
+            f"https://colab.example/github/o/r/blob/{student.REF}/notebooks/01.ipynb "
             f"pip install git+https://github.com/o/r@{student.REF} ipycanvas")
     moved = student.retarget(text, "class-a")
     assert not any(pattern in moved for pattern in LINK_TO_MAIN)
