@@ -1,47 +1,145 @@
-"""The **예상 시간** line of a lesson's title cell, from the lesson's text and its measured run time.
+"""The **예상 시간** line of a lesson's title cell: what studying the lesson takes, from the lesson itself.
 
 00 tells students how the estimate is made; this module is that rule, so the line is computed, never
-typed: reading the lesson's markdown at READING_CHARS_PER_MINUTE, plus running it top to bottom in a
-fresh kernel (the seconds `make budget` / `make guide` measured), plus QUIZ_MINUTES for 확인 문제
-and 연습 문제. `make guide` rewrites the line in every lesson whenever it writes the guide's table,
-so the two always show the same measurement.
+typed. Studying a lesson means reading its text, reading and running its code, and answering its
+questions:
+
+- text: the markdown's 어절 (what whitespace separates: a formula or a piece of code in the text counts
+  as one) at WORDS_PER_MINUTE. Adults read easy Korean sentences (second-grade textbook sentences)
+  silently at 202 어절 a minute, about 590 syllables (Song, Kim & Hyung 2016, "Validity of Korean
+  Version Reading Speed Application", J Korean Ophthalmol Soc 57(4):642-649: 202.3 ± 88.4 wpm,
+  18.9 syllables in 6.5 어절 a sentence). Reading to learn runs at about half the rate of reading
+  to understand: 100-200 against 200-400 words a minute in the usual classes of reading rate, and
+  Carver's learning and memorizing gears (200 and 138 words a minute) against his 300 for ordinary
+  reading. A beginner studying new technical text reads to learn: 100 어절 a minute (about 290
+  syllables). The estimate used to assume 550 syllables a minute, the rate of easy sentences.
+- code: the lines of the code cells a student sees, at CODE_LINES_PER_MINUTE, the rate at which
+  reviewers prepare application code in a high-level language (about 500 lines an hour: Humphrey
+  1989, in McConnell, Code Complete, 2nd ed.); it covers running the cell and looking at what it
+  shows. Collapsed cells (the setup cell, checks, solutions) and the quiz's call are not read.
+- questions: QUIZ_MINUTES for each 확인 문제 question (read it, answer, read the feedback) and
+  EXERCISE_MINUTES for each 연습 문제 (write a few lines, run them, compare with the solution).
+  These two are argued, not measured.
+- running: the seconds `make budget` measured running the lesson top to bottom in a fresh kernel.
+
+Cells tagged ``optional`` (a [더 알아보기] section, or questions a lesson marks so) are counted apart:
+the line states the main path's minutes, then the optional parts'. The run time is measured for the
+whole notebook, so all of it counts on the main path. `make guide` rewrites the line in every lesson
+whenever it writes the guide's table, so the two always show the same measurement.
 """
 
 import re
 
-from navigation import NAV_IDS, title_cell
+import navigation  # as a module: navigation imports this one for 00's table
 
-READING_CHARS_PER_MINUTE = 550
-QUIZ_MINUTES = 10
-LINE = re.compile(r"\*\*예상 시간\*\*: 약 (\d+)분 \(읽기 약 (\d+)분, 실행 약 (\d+)초\)")
+WORDS_PER_MINUTE = 100
+CODE_LINES_PER_MINUTE = 8
+QUIZ_MINUTES = 1
+EXERCISE_MINUTES = 5
+OPTIONAL = "optional"
+OPTIONAL_NAME = "[더 알아보기]"
+# The 문제 part and the optional part are absent from lines written before this rule: still read.
+LINE = re.compile(r"\*\*예상 시간\*\*: 약 (?P<main>\d+)분 \(읽기 약 \d+분, (?:문제 약 \d+분, )?"
+                  r"실행 약 (?P<run>\d+)초\)(?: \+ \[더 알아보기\] 약 (?P<optional>\d+)분)?")
+QUIZ_CALL = re.compile(r"quiz\.show\(\s*[\"'](\d\d)[\"']\s*\)")
+EXERCISES = "## 연습 문제"
+EXERCISE_ITEM = re.compile(r"^\d+\.\s")
+LINK_TARGET = re.compile(r"\]\([^)]*\)|<!--.*?-->", re.S)
 
 
-def reading_minutes(nb):
-    """Minutes to read the lesson's markdown (at least 1)."""
-    # The generated navigation cells are links, not reading; the 예상 시간 line itself is left
-    # out, so rewriting it cannot change the count.
-    chars = sum(len(LINE.sub("", cell.source)) for cell in nb.cells
-                if cell.cell_type == "markdown" and cell.get("id") not in NAV_IDS)
-    return max(1, round(chars / READING_CHARS_PER_MINUTE))
+def _words(markdown):
+    text = LINK_TARGET.sub("] ", LINE.sub("", markdown))
+    return sum(1 for token in text.split() if re.search(r"\w", token))
+
+
+def _code_lines(cell):
+    hidden = cell.metadata.get("jupyter", {}).get("source_hidden", False)
+    if hidden or cell.get("id") == navigation.SETUP_ID or QUIZ_CALL.search(cell.source):
+        return 0
+    return sum(1 for line in cell.source.splitlines() if line.strip())
+
+
+def _quiz_questions(cell):
+    from helpers import quiz  # the course's package; only lessons with a quiz need it
+
+    return sum(len(quiz.load(number)) for number in QUIZ_CALL.findall(cell.source))
+
+
+def study(nb):
+    """What a student reads and answers, on the main path and in the optional parts.
+
+    Returns ``{"main": counts, "optional": counts}``, each counts a dict of ``words`` (어절 of the
+    markdown), ``code_lines``, ``quiz`` (questions) and ``exercises``.
+    """
+    parts = {path: dict.fromkeys(("words", "code_lines", "quiz", "exercises"), 0)
+             for path in ("main", "optional")}
+    section = None
+    for cell in nb.cells:
+        if cell.get("id") in navigation.NAV_IDS:
+            continue
+        counts = parts["optional" if OPTIONAL in cell.metadata.get("tags", []) else "main"]
+        if cell.cell_type == "markdown":
+            counts["words"] += _words(cell.source)
+            for line in cell.source.splitlines():
+                if line.startswith("## "):
+                    section = line.strip()
+                elif section == EXERCISES and EXERCISE_ITEM.match(line):
+                    counts["exercises"] += 1
+        elif cell.cell_type == "code":
+            counts["code_lines"] += _code_lines(cell)
+            counts["quiz"] += _quiz_questions(cell)
+    return parts
+
+
+def minutes(counts):
+    """(reading, questions) minutes of one part's counts (see ``study``)."""
+    reading = counts["words"] / WORDS_PER_MINUTE + counts["code_lines"] / CODE_LINES_PER_MINUTE
+    return reading, counts["quiz"] * QUIZ_MINUTES + counts["exercises"] * EXERCISE_MINUTES
 
 
 def planned_time(nb, seconds):
     """The title line for a lesson that runs in ``seconds``."""
-    reading = reading_minutes(nb)
+    parts = study(nb)
+    reading, questions = minutes(parts["main"])
     run = max(1, round(seconds))
-    total = round(reading + run / 60 + QUIZ_MINUTES)
-    return f"**예상 시간**: 약 {total}분 (읽기 약 {reading}분, 실행 약 {run}초)"
+    total = round(reading + questions + run / 60)
+    line = (f"**예상 시간**: 약 {total}분 (읽기 약 {max(1, round(reading))}분, 문제 약 {round(questions)}분, "
+            f"실행 약 {run}초)")
+    optional = round(sum(minutes(parts["optional"])))
+    return line + (f" + {OPTIONAL_NAME} 약 {optional}분" if optional else "")
 
 
 def stated_seconds(title_source):
     """The run time (seconds) a title cell states, or None if it has no 예상 시간 line."""
     match = LINE.search(title_source)
-    return int(match.group(3)) if match else None
+    return int(match.group("run")) if match else None
+
+
+def stated_minutes(title_source):
+    """(main path, optional parts) minutes a title cell states, or None if it has no 예상 시간 line."""
+    match = LINE.search(title_source)
+    return (int(match.group("main")), int(match.group("optional") or 0)) if match else None
+
+
+def time_text(stated):
+    """00's table cell for ``stated_minutes``' pair (None: not stated yet)."""
+    if stated is None:
+        return "—"
+    main, optional = stated
+    return f"약 {main}분" + (f" + {OPTIONAL_NAME} 약 {optional}분" if optional else "")
+
+
+def total_minutes(stated):
+    """The sum of several ``stated_minutes`` pairs, or None if any lesson states none."""
+    stated = list(stated)
+    if any(pair is None for pair in stated):
+        return None
+    return sum(main for main, _ in stated), sum(optional for _, optional in stated)
 
 
 def set_planned_time(nb, seconds):
     """Rewrite the 예상 시간 line of the lesson's title cell; return True if it changed."""
-    cell = title_cell(nb)
+    cell = navigation.title_cell(nb)
     if not LINE.search(cell.source):
         raise ValueError("the title cell has no '**예상 시간**: 약 N분 (읽기 약 M분, 실행 약 S초)' "
                          "line to update: add one (any numbers) and run again.")
