@@ -107,7 +107,7 @@ def shape_problems(nb, number):
     if not re.search(r"\*\*선수 지식\*\*: \S", head):
         problems.append("the title cell needs **선수 지식**: ...")
     if lesson_time.stated_seconds(head) is None:
-        problems.append("the title cell needs **예상 시간**: 약 N분 (읽기 약 M분, 실행 약 S초)")
+        problems.append("the title cell needs its **예상 시간** line (make guide writes it)")
     code = [c for c in cells if c.cell_type == "code"]
     if not code or code[0].get("id") != "setup" or not code[0].source.startswith("# 추가 코드 –"):
         problems.append("the first code cell must be the setup cell (id 'setup', '# 추가 코드 –')")
