@@ -1,5 +1,12 @@
-"""make compat: the version sets agree with the supported range, and a notebook's run is judged right."""
+"""make compat: the version sets (noxfile.py) agree with the supported range and install as given,
+a missing Python fails with a way to get it, and a run's notebooks and table are judged right."""
 
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -12,63 +19,112 @@ import compat
 from environment_file import pinned_requirements
 
 ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 RANGES = {Requirement(r).name: Requirement(r).specifier for r in PYPROJECT["project"]["dependencies"]}
 RANGES["tensorflow"] = SpecifierSet(PYPROJECT["tool"]["dl-architecture"]["supported"]["tensorflow"])
 
 
-def pins(lines):
-    """{name: version} of exact pins; tensorflow-cpu counts as tensorflow."""
+@pytest.fixture(scope="module")
+def noxfile():
+    """noxfile.py as a module; loading it puts the sets' Pythons on PATH, which is undone here."""
+    path = os.environ.get("PATH", "")
+    spec = importlib.util.spec_from_file_location("course_noxfile", ROOT / "noxfile.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    os.environ["PATH"] = path
+    return module
+
+
+def pins(lines, python="3.11"):
+    """{name: version} of the exact pins that apply on Linux x86_64 with ``python``;
+    tensorflow-cpu counts as tensorflow."""
+    where = {"python_version": python, "python_full_version": f"{python}.0",
+             "sys_platform": "linux", "platform_machine": "x86_64", "platform_system": "Linux"}
     found = {}
     for line in lines:
         requirement = Requirement(line)
-        if requirement.marker is None or requirement.marker.evaluate():
+        if requirement.marker is None or requirement.marker.evaluate(where):
             (spec,) = requirement.specifier
             found[requirement.name.lower().removesuffix("-cpu")] = spec.version
     return found
 
 
-def set_pins(name):
-    if "lock" in compat.SETS[name]:
-        return pins(pinned_requirements((ROOT / compat.SETS[name]["lock"]).read_text(encoding="utf-8")))
-    return pins(compat.SETS[name]["pins"])
+def set_pins(noxfile, name, python="3.11"):
+    """The pins ``noxfile.install_args(name)`` installs, reading the files its -r options name."""
+    args, lines = noxfile.install_args(name), []
+    while args:
+        if args[0] in ("-r", "--requirement"):
+            lines += pinned_requirements(Path(args[1]).read_text(encoding="utf-8"))
+            args = args[2:]
+        else:
+            lines.append(args.pop(0))
+    return pins([line for line in lines if "==" in line], python)
 
 
-def test_the_sets_the_issue_asks_for_exist():
-    assert {"lock", "oldest", "colab"} <= set(compat.SETS)
-
-
-@pytest.mark.parametrize("name", list(compat.SETS))
-def test_every_set_lies_in_the_supported_range(name):
-    versions = set_pins(name)
+@pytest.mark.parametrize("name", ["oldest", "colab", "lock"])
+def test_every_set_lies_in_the_supported_range(noxfile, name):
+    versions = set_pins(noxfile, name)
     for library in ("tensorflow", "keras", "numpy", "ipywidgets"):
         assert library in versions, f"set {name} does not say which {library} it tests"
         assert versions[library] in RANGES[library], \
             f"set {name}: {library} {versions[library]} is outside pyproject's {RANGES[library]}"
 
 
-def test_the_oldest_set_holds_the_lower_bounds():
-    versions = set_pins("oldest")
+def test_the_oldest_set_holds_the_lower_bounds(noxfile):
+    versions = set_pins(noxfile, "oldest")
     for library in ("tensorflow", "keras", "numpy", "ipywidgets"):
         lower = [s.version for s in RANGES[library] if s.operator == ">="]
         assert lower == [versions[library]], f"{library}: pyproject's lower bound is not tested"
 
 
-def test_a_set_environment_is_keyed_by_its_pins(monkeypatch):
-    before = compat.digest("oldest")
-    assert compat.digest("oldest") == before
-    monkeypatch.setitem(compat.SETS, "oldest", dict(compat.SETS["oldest"],
-                                                    pins=["keras==3.1.0", "numpy==1.26.4"]))
-    assert compat.digest("oldest") != before
-    assert compat.digest("oldest", python="3.12") != compat.digest("oldest", python="3.11")
+def test_the_lock_installs_other_pins_on_its_newer_python(noxfile):
+    """Why the lock also runs on a newer Python: its markers give that Python pins of its own."""
+    (older, newer) = noxfile.LOCK_PYTHONS
+    assert set_pins(noxfile, "lock", older) != set_pins(noxfile, "lock", newer)
 
 
-def test_notebooks_are_found_by_their_numbered_names(tmp_path):
-    for name in ("00_index.ipynb", "10_draw_a_digit.ipynb", "draft.ipynb", "1_x.ipynb"):
-        nbformat.write(nbformat.v4.new_notebook(), tmp_path / name)
-    assert [p.name for p in compat.notebook_paths(tmp_path)] == ["00_index.ipynb",
-                                                                  "10_draw_a_digit.ipynb"]
+@pytest.mark.skipif(shutil.which("uv", path=str(BIN)) is None, reason="uv comes with nox[uv] in the lock")
+def test_uv_accepts_the_lock_sets_install_arguments(noxfile):
+    """The arguments reach `uv pip install` as nox passes them (an option and its value split or
+    glued wrongly fails here, as `-r` on a line of its own once did)."""
+    result = subprocess.run([str(BIN / "uv"), "pip", "install", "--dry-run", "--python", sys.executable,
+                             *noxfile.install_args("lock")], check=False, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_python_that_does_not_start_is_not_found(noxfile, tmp_path):
+    # A pyenv shim exists for every version some pyenv Python provides, and fails for the others.
+    broken, working = tmp_path / "shims", tmp_path / "bin"
+    for folder, code in ((broken, 1), (working, 0)):
+        folder.mkdir()
+        (folder / "python3.99").write_text(f"#!/bin/sh\nexit {code}\n")
+        (folder / "python3.99").chmod(0o755)
+    assert noxfile.find_python("3.99", [str(broken)]) is None
+    assert noxfile.find_python("3.99", [str(broken), str(working)]) == str(working / "python3.99")
+
+
+def test_nox_fails_a_run_whose_python_is_missing_and_says_how_to_get_it(tmp_path):
+    """No pyenv and only the system's folders on PATH: colab's Python 3.13 is not there."""
+    system = [f for f in ("/usr/bin", "/bin") if not Path(f, "python3.13").exists()]
+    env = {"PATH": os.pathsep.join([str(BIN), *system]), "HOME": str(tmp_path),
+           "PYENV_ROOT": str(tmp_path), "NO_COLOR": "1"}
+    result = subprocess.run([str(BIN / "nox"), "-f", str(ROOT / "noxfile.py"), "-s", "colab",
+                             "--envdir", str(tmp_path / "envs")], check=False, env=env,
+                            capture_output=True, text=True, timeout=120)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0, out
+    assert "Python 3.13" in out and "pyenv install 3.13" in out, out
+    assert "Session colab failed" in out and not (tmp_path / "envs" / "colab").exists(), out
+
+
+def test_nox_lists_the_runs_the_readme_records():
+    result = subprocess.run([str(BIN / "nox"), "-f", str(ROOT / "noxfile.py"), "-l", "--json"],
+                            check=False, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert [s["session"] for s in json.loads(result.stdout)] == compat.ALL_RUNS
 
 
 def notebook(tmp_path, *sources):
@@ -82,52 +138,76 @@ def notebook(tmp_path, *sources):
 def test_a_notebook_that_passes_its_checks_ran_and_reports_its_accuracy(tmp_path):
     path = notebook(tmp_path, "acc = 0.9751", "assert 0.97 < acc < 0.98",
                     "print('\\nTest accuracy:', acc)")
-    result = compat.execute(path)
+    result = compat.run_one(path)
     assert result["error"] is None and result["accuracy"] == pytest.approx(0.9751)
     assert compat.cell_text(result).startswith("ran, ")
 
 
 def test_a_failed_check_fails_the_notebook(tmp_path):
     path = notebook(tmp_path, "acc = 0.5", "assert 0.97 < acc < 0.98, 'accuracy collapsed'")
-    result = compat.execute(path)
-    assert result["error"].startswith("AssertionError")
+    result = compat.run_one(path)
+    assert result["error"] == "AssertionError: accuracy collapsed"
     assert compat.cell_text(result) == "FAILED (AssertionError)"
 
 
-def test_the_table_shows_every_set_and_notebook_and_failures_count():
-    versions = {"python": "3.11.7", "tensorflow-cpu": "2.16.1", "keras": "3.0.5", "numpy": "1.26.4",
-                "ipywidgets": "7.7.1"}
-    ok = {"seconds": 3.0, "error": None, "accuracy": None}
-    reports = {
-        "lock": {"versions": versions, "build_seconds": 0, "reused": True,
-                 "results": {"00_index.ipynb": ok, "06_training.ipynb": dict(ok, accuracy=0.974)}},
-        "oldest": {"versions": versions, "build_seconds": 190, "reused": False,
-                   "results": {"00_index.ipynb": ok,
-                               "06_training.ipynb": dict(ok, error="ValueError: bad")}},
-    }
-    text = compat.table(reports)
-    assert "TF 2.16.1, Keras 3.0.5" in text and "built in 190 s" in text
-    assert "| 06_training.ipynb | ran, 3.0 s, acc 0.9740 | FAILED (ValueError) |" in text
-    assert compat.failures(reports) == [("oldest", "06_training.ipynb", "ValueError: bad")]
+def write_run(folder, name, errors=(), day=1):
+    """A run's record as `compat.py run` writes it, with this environment's versions."""
+    notebooks = {f"0{i}_x.ipynb": {"seconds": 2.0 + i, "accuracy": 0.974 if i == 6 else None,
+                                   "error": "ValueError: bad" if f"0{i}_x.ipynb" in errors else None}
+                 for i in (0, 6)}
+    record = {"run": name, "versions": compat.installed_versions(), "build_seconds": 12.0,
+              "notebooks": notebooks, "finished": f"2026-12-0{day} 10:00 UTC"}
+    (folder / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
 
 
-def test_unknown_sets_are_refused_with_the_known_ones(capsys):
-    with pytest.raises(SystemExit):
-        compat.main(["--sets", "newest"])
-    assert "lock, oldest, colab" in capsys.readouterr().err
+def write_nox_report(folder, sessions):
+    report = {"sessions": [{"name": name, "result": result, "reason": reason}
+                           for name, result, reason in sessions]}
+    (folder / "nox.json").write_text(json.dumps(report), encoding="utf-8")
+    return folder / "nox.json"
 
 
-def test_the_readme_records_only_a_run_of_every_set(capsys):
-    with pytest.raises(SystemExit):
-        compat.main(["--sets", "oldest", "--readme"])
-    assert "--readme records every set" in capsys.readouterr().err
+@pytest.fixture
+def readme(tmp_path):
+    path = tmp_path / "README.md"
+    path.write_text("before\n<!-- compat:start -->\nold table\n<!-- compat:end -->\nafter\n", encoding="utf-8")
+    return path
 
 
-def test_the_readme_section_is_dated_and_holds_the_table():
-    versions = {"python": "3.11.7", "keras": "3.15.1"}
-    reports = {"lock": {"versions": versions, "build_seconds": 0, "reused": True,
-                        "results": {"06_training.ipynb": {"seconds": 44.0, "error": None, "accuracy": 0.974}}}}
-    section = compat.readme_section(reports, "2026-11-28 22:00 UTC", 2)
-    assert section.startswith("측정: 2026-11-28 22:00 UTC, 2코어")
-    assert section.endswith(compat.table(reports))
-    assert "| 06_training.ipynb | ran, 44.0 s, acc 0.9740 |" in section
+def test_the_readme_gets_the_dated_tables_of_a_full_passing_run(tmp_path, readme, capsys):
+    for day, name in enumerate(compat.ALL_RUNS, start=1):
+        write_run(tmp_path, name, day=day)
+    report = write_nox_report(tmp_path, [(n, "success", None) for n in compat.ALL_RUNS])
+    assert compat.report(True, report, tmp_path, readme) == 0
+    text = readme.read_text(encoding="utf-8")
+    assert "old table" not in text and text.startswith("before\n") and text.endswith("after\n")
+    assert f"측정: 2026-12-0{len(compat.ALL_RUNS)} 10:00 UTC, {os.cpu_count()}코어" in text
+    versions = compat.installed_versions()
+    row = next(line for line in text.splitlines() if line.startswith("| lock-3.13 "))
+    assert versions["python"] in row and versions["keras"] in row and "12 s" in row
+    assert "ran, 8.0 s, acc 0.9740" in text
+
+
+def test_the_readme_is_left_alone_unless_every_run_passed(tmp_path, readme, capsys):
+    before = readme.read_text(encoding="utf-8")
+    for name in compat.ALL_RUNS:
+        write_run(tmp_path, name, errors=["06_x.ipynb"] if name == "colab" else ())
+    report = write_nox_report(tmp_path, [(n, "success", None) for n in compat.ALL_RUNS])
+    assert compat.report(True, report, tmp_path, readme) == 1
+    assert "FAILED colab / 06_x.ipynb: ValueError: bad" in capsys.readouterr().out
+    # A part of the runs, all passed, is not the matrix either.
+    (tmp_path / "colab.json").unlink()
+    report = write_nox_report(tmp_path, [(n, "success", None) for n in compat.ALL_RUNS if n != "colab"])
+    assert compat.report(True, report, tmp_path, readme) == 1
+    assert "missing: colab" in capsys.readouterr().out
+    assert readme.read_text(encoding="utf-8") == before
+
+
+def test_a_run_that_never_reached_its_notebooks_shows_nox_s_reason(tmp_path, capsys):
+    write_run(tmp_path, "oldest")
+    report = write_nox_report(tmp_path, [("oldest", "success", None),
+                                         ("colab", "failed", "Python interpreter 3.13 not found")])
+    assert compat.report(False, report, tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "not run (failed: Python interpreter 3.13 not found)" in out
+    assert "FAILED colab: failed: Python interpreter 3.13 not found" in out

@@ -1,136 +1,46 @@
-"""Run every lesson on more than one version set: the lock, the oldest supported, what Colab ships.
+"""The version matrix's runner and table (`make compat`; noxfile.py builds the environments).
 
-For each version set a fresh virtual environment is built under ``build/compat/`` (kept and reused
-while the set's pins are unchanged: the folder name carries their digest), ``helpers`` is put on its
-path as ``make setup``'s editable install does, and every notebook (``NN_name.ipynb``) runs top to
-bottom in a fresh kernel of that environment with nbclient. The notebooks' own result checks
-(their silent ``assert``s) decide; outputs are not compared with the stored ones, because log
-formats differ between versions. Each set runs in a scratch copy of ``notebooks/`` with an empty
-weight cache, as a new student session would, and ``MNIST_NPZ`` is passed on.
+``run`` is what each nox session runs inside its version set's environment: every notebook
+(``NN_name.ipynb``) top to bottom in a fresh kernel of that environment, in a scratch copy of
+``notebooks/`` with an empty weight cache (as a new student session), ``MNIST_NPZ`` passed on. The
+notebooks' own checks (their silent ``assert``s) decide; outputs are not compared with the stored
+ones, since log formats differ between versions. It writes ``build/compat/RUN.json``: the versions
+the environment really holds, the seconds the environment took to build and each notebook's result.
 
-    python tools/compat.py                  # every set
-    python tools/compat.py --sets oldest    # only some (comma separated)
-    python tools/compat.py --list           # the sets and their pins
+``report`` (the course's environment) reads nox's report and those files and prints the tables;
+with ``--readme`` it writes them, dated, between the README's compat markers, only when every run
+of every set passed.
 
-It prints the versions each environment really holds and a table (notebook x set: ran or FAILED,
-seconds, the test accuracy a notebook prints as ``Test accuracy:``), and exits 1 if any failed.
-With ``--readme`` (every set, all passed) it also writes that table, dated, between the README's
-``<!-- compat:start -->`` and ``<!-- compat:end -->`` markers, so the README shows a real run.
+    python tools/compat.py run oldest --build-seconds 12.5    # inside a set's environment (nox)
+    python tools/compat.py report [--readme]                  # after nox --report build/compat/nox.json
 """
 
 import argparse
 import datetime as dt
-import hashlib
+import importlib.metadata
 import json
 import os
+import platform
 import re
 import shutil
-import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from pathlib import Path
 
+from execute_notebooks import run as run_notebook
+from helpers.environment import quiet_tensorflow
 from navigation import notebook_paths, replace_between
 
 ROOT = Path(__file__).resolve().parent.parent
-# What every set needs besides its pins to run the lessons and this script's --execute mode.
-RUNNER = ["matplotlib", "ipycanvas", "ipykernel", "nbclient", "nbformat"]
-# The libraries the course's supported range speaks of, reported for every environment.
+RESULTS = ROOT / "build" / "compat"
+NOX_REPORT = RESULTS / "nox.json"
+# The runs --readme needs (noxfile.py's sessions).
+ALL_RUNS = ["oldest", "colab", "lock-3.11", "lock-3.13"]
+# The libraries the supported range speaks of, reported for every environment.
 REPORTED = ["tensorflow", "tensorflow-cpu", "keras", "numpy", "ipywidgets", "matplotlib"]
 CELL_TIMEOUT = 900
-
-# The version sets. `pins` are pip requirement strings, `lock` a requirements file of the repository.
-SETS = {
-    "lock": {
-        "lock": "requirements.lock",
-        "about": "requirements.lock, what `make setup`, Binder and CI install",
-    },
-    "oldest": {
-        # The lower bounds of the supported range in pyproject.toml. TensorFlow 2.16 is the first
-        # line that brings Keras 3; 3.0.5 was the newest Keras when TensorFlow 2.16.1 came out, and
-        # TensorFlow 2.16 needs NumPy < 2. ipywidgets 7.7.1 is what Colab still ships.
-        "pins": ["tensorflow-cpu==2.16.1", "keras==3.0.5", "numpy==1.26.4", "ipywidgets==7.7.1"],
-        "about": "the oldest supported versions (pyproject.toml's lower bounds)",
-    },
-    "colab": {
-        # Colab's newest TensorFlow announcement: googlecolab/colabtools#5489 (2025-07-29),
-        # TensorFlow 2.19.0 and Keras 3.10.0; NumPy 2.0.2 and ipywidgets 7.7.1 as Colab's runtime
-        # lists them (googlecolab/backend-info pip-freeze.txt). Colab's Python (3.12, then 3.13 in
-        # colabtools#6081) is not on this machine: the set runs on the Python that runs this script.
-        "pins": ["tensorflow-cpu==2.19.0", "keras==3.10.0", "numpy==2.0.2", "ipywidgets==7.7.1",
-                 "matplotlib==3.10.0"],
-        "about": "Colab's runtime: colabtools#5489 (TF 2.19.0, Keras 3.10.0), backend-info",
-    },
-}
-
-
-def requirements(name, root=ROOT):
-    """The pip arguments that install version set ``name`` (besides the runner's packages)."""
-    spec = SETS[name]
-    if "lock" in spec:
-        return ["-r", str(root / spec["lock"])]
-    return list(spec["pins"])
-
-
-def digest(name, root=ROOT, python=None):
-    """Key of a set's environment: its pins (the lock file's text), the runner list and Python."""
-    spec = SETS[name]
-    python = python or sysconfig.get_python_version()
-    content = (root / spec["lock"]).read_text(encoding="utf-8") if "lock" in spec else spec["pins"]
-    text = json.dumps([content, RUNNER, python], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def venv_path(name, root=ROOT):
-    return root / "build" / "compat" / f"{name}-{digest(name, root)}"
-
-
-def build(name, root=ROOT):
-    """Build (or reuse) the environment of set ``name``; return (its folder, seconds, reused)."""
-    from binder_check import build_venv  # not needed (nor installed) inside a set's own venv
-
-    path = venv_path(name, root)
-    for stale in path.parent.glob(f"{name}-*"):  # an older digest of this set
-        if stale != path:
-            shutil.rmtree(stale)
-    start = time.monotonic()
-
-    def put_helpers_on_path(venv):
-        # helpers from the working tree, as `make setup`'s editable install puts it on the path.
-        site = subprocess.run([str(venv / "bin" / "python"), "-c",
-                               "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              check=True, capture_output=True, text=True).stdout.strip()
-        Path(site, "dl_architecture_course.pth").write_text(f"{root}\n", encoding="utf-8")
-
-    try:
-        built = build_venv(path, requirements(name, root) + RUNNER, digest(name, root).encode(),
-                           after_install=put_helpers_on_path)
-    except subprocess.CalledProcessError:
-        shutil.rmtree(path, ignore_errors=True)
-        raise SystemExit(f"[{name}] pip could not install the set; nothing was kept")
-    return path, time.monotonic() - start, not built
-
-
-def installed_versions(path):
-    """{distribution: version} of REPORTED found in the environment, and its Python version."""
-    code = ("import json, platform, importlib.metadata as m\n"
-            "found = {}\n"
-            f"for name in {REPORTED!r}:\n"
-            "    try: found[name] = m.version(name)\n"
-            "    except m.PackageNotFoundError: pass\n"
-            "found['python'] = platform.python_version()\n"
-            "print(json.dumps(found))")
-    out = subprocess.run([str(path / "bin" / "python"), "-c", code], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out)
-
-
-def describe(versions):
-    tf = versions.get("tensorflow-cpu") or versions.get("tensorflow", "?")
-    return (f"Python {versions['python']}, TF {tf}, Keras {versions.get('keras', '?')}, "
-            f"NumPy {versions.get('numpy', '?')}, ipywidgets {versions.get('ipywidgets', '?')}")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def printed_accuracy(stdout):
@@ -139,57 +49,61 @@ def printed_accuracy(stdout):
     return float(found[-1]) if found else None
 
 
-def execute(notebook):
-    """Run one notebook, in its folder, in this interpreter's kernel; return the result as a dict.
+def installed_versions():
+    """{distribution: version} of REPORTED in this environment, and its Python's version."""
+    found = {"python": platform.python_version()}
+    for name in REPORTED:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return found
 
-    This is what the environment's own Python runs (``--execute``): the kernel is this
-    interpreter's ipykernel, so the notebook sees exactly the set's versions.
-    """
+
+def run_one(path):
+    """Run one notebook; return {seconds, accuracy, error} (error: None, or the failing line)."""
     from nbclient.exceptions import CellExecutionError
 
-    from execute_notebooks import run
-
-    start = time.monotonic()
+    start = time.perf_counter()
     try:
-        nb, _ = run(notebook, timeout=CELL_TIMEOUT)
-    except CellExecutionError as exc:
-        return {"seconds": round(time.monotonic() - start, 1), "accuracy": None,
-                "error": f"{exc.ename}: {exc.evalue}"[:300]}
+        nb, seconds = run_notebook(path, timeout=CELL_TIMEOUT)
+    except CellExecutionError as error:
+        print(ANSI.sub("", str(error)), file=sys.stderr, flush=True)  # the whole traceback, in the log
+        return {"seconds": round(time.perf_counter() - start, 1), "accuracy": None,
+                "error": f"{error.ename}: {error.evalue}"[:300]}
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                       for o in c.get("outputs", []) if o.get("output_type") == "stream")
-    return {"seconds": round(time.monotonic() - start, 1), "error": None,
-            "accuracy": printed_accuracy(printed)}
+    return {"seconds": round(seconds, 1), "accuracy": printed_accuracy(printed), "error": None}
 
 
-def run_set(name, root=ROOT, log=print):
-    """Build set ``name`` and run every notebook in it; return its report dict."""
-    path, build_seconds, reused = build(name, root)
-    versions = installed_versions(path)
-    log(f"[{name}] {describe(versions)} ({'reused' if reused else f'built in {build_seconds:.0f} s'})")
-    results = {}
+def run_all(name, build_seconds, out):
+    """Run every notebook in this environment; write the run's record to ``out``; return it."""
+    quiet_tensorflow()
+    if not os.environ.get("MNIST_NPZ"):
+        print("note: MNIST_NPZ is not set, so the lessons download MNIST with Keras", flush=True)
+    record = {"run": name, "versions": installed_versions(), "build_seconds": build_seconds,
+              "notebooks": {}}
+    print(f"[{name}] {describe(record['versions'])}", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"compat-{name}-") as scratch:
-        work = Path(scratch, "notebooks")
-        shutil.copytree(root / "notebooks", work)
-        # Imported here: the set's own environment runs this file (--execute) without binder_check's
-        # requirements.
-        from binder_check import venv_environment
+        work = shutil.copytree(ROOT / "notebooks", Path(scratch, "notebooks"))
+        os.environ["DLA_CACHE_DIR"] = str(Path(scratch, "cache"))  # no trained weights yet
+        # The kernel is this environment's own (ipykernel's "python3"), not one of the user's.
+        os.environ["JUPYTER_DATA_DIR"] = str(Path(scratch, "jupyter"))
+        os.environ.pop("JUPYTER_PATH", None)
+        for path in notebook_paths(work):
+            result = record["notebooks"][path.name] = run_one(path)
+            print(f"[{name}] {path.name}: {cell_text(result)}", flush=True)
+    record["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    return record
 
-        env = dict(venv_environment(path), DLA_CACHE_DIR=str(Path(scratch, "cache")),
-                   # Kernel specs of this environment only, not the user's.
-                   JUPYTER_DATA_DIR=str(Path(scratch, "jupyter")))
-        for notebook in notebook_paths(work):
-            proc = subprocess.run([str(path / "bin" / "python"), str(Path(__file__).resolve()),
-                                   "--execute", str(notebook)], env=env, capture_output=True,
-                                  text=True)
-            try:
-                result = json.loads(proc.stdout.strip().splitlines()[-1])
-            except (IndexError, json.JSONDecodeError):
-                result = {"seconds": None, "accuracy": None,
-                          "error": f"runner exited {proc.returncode}: {proc.stderr.strip()[-300:]}"}
-            results[notebook.name] = result
-            log(f"[{name}] {notebook.name}: {cell_text(result)}")
-    return {"versions": versions, "build_seconds": build_seconds, "reused": reused,
-            "results": results}
+
+def describe(versions):
+    tf = versions.get("tensorflow-cpu") or versions.get("tensorflow", "?")
+    return (f"Python {versions['python']}, TF {tf}, Keras {versions.get('keras', '?')}, "
+            f"NumPy {versions.get('numpy', '?')}, ipywidgets {versions.get('ipywidgets', '?')}, "
+            f"matplotlib {versions.get('matplotlib', '?')}")
 
 
 def cell_text(result):
@@ -201,79 +115,92 @@ def cell_text(result):
     return text
 
 
-def table(reports):
-    """Markdown: the versions of each set, then notebook x set."""
-    names = list(reports)
-    lines = ["| set | versions | environment |", "|---|---|---|"]
-    for name in names:
-        r = reports[name]
-        built = "reused" if r["reused"] else f"built in {r['build_seconds']:.0f} s"
-        lines.append(f"| {name} | {describe(r['versions'])} | {built} |")
-    lines += ["", "| notebook | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    notebooks = sorted({nb for r in reports.values() for nb in r["results"]})
-    for nb in notebooks:
-        cells = [cell_text(reports[n]["results"][nb]) if nb in reports[n]["results"] else "—"
-                 for n in names]
-        lines.append(f"| {nb} | " + " | ".join(cells) + " |")
-    totals = [sum(r["seconds"] or 0 for r in reports[n]["results"].values()) for n in names]
-    lines.append("| **total** | " + " | ".join(f"{t:.0f} s" for t in totals) + " |")
-    return "\n".join(lines)
+def load_runs(nox_report=NOX_REPORT, results=RESULTS):
+    """{run: record} for every session of nox's last report; a run that left no record (it failed
+    before running its notebooks) gets {"reason": nox's reason}."""
+    if not nox_report.is_file():
+        raise SystemExit(f"{nox_report} is missing: run `make compat` (nox --report {nox_report})")
+    runs = {}
+    for session in json.loads(nox_report.read_text(encoding="utf-8"))["sessions"]:
+        record = results / f"{session['name']}.json"
+        runs[session["name"]] = (json.loads(record.read_text(encoding="utf-8")) if record.is_file()
+                                 else {"reason": f"{session['result']}: {session.get('reason') or 'see the log'}"})
+    return runs
 
 
-def readme_section(reports, when, cores):
-    """The README's compat section: when and where it was measured, then the table."""
-    return (f"측정: {when}, {cores}코어 Linux, `make compat COMPAT_FLAGS=--readme` (세 묶음 모두, 노트북마다 새 커널; "
-            "시간은 컴퓨터가 바쁘면 늘어납니다. 정확도는 `Test accuracy:`를 출력하는 노트북의 값).\n\n"
-            + table(reports))
+def failures(runs):
+    """(run, notebook or None, error) for every failed notebook and every run that did not run."""
+    found = [(name, None, r["reason"]) for name, r in runs.items() if "reason" in r]
+    return found + [(name, nb, result["error"]) for name, r in runs.items()
+                    for nb, result in r.get("notebooks", {}).items() if result["error"]]
 
 
-def failures(reports):
-    return [(name, nb, result["error"]) for name, r in reports.items()
-            for nb, result in r["results"].items() if result["error"]]
+def tables(runs):
+    """Markdown: each run's versions and times, then notebook x run."""
+    from tabulate import tabulate  # the course's environment has it; a set's environment does not
+
+    rows = []
+    for name, r in runs.items():
+        if "reason" in r:
+            rows.append([name, f"not run ({r['reason']})"] + [""] * 7)
+            continue
+        v, results = r["versions"], r["notebooks"].values()
+        rows.append([name, v["python"], v.get("tensorflow-cpu") or v.get("tensorflow"), v.get("keras"),
+                     v.get("numpy"), v.get("ipywidgets"), v.get("matplotlib"),
+                     f"{r['build_seconds']:.0f} s", f"{sum(x['seconds'] for x in results):.0f} s"])
+    versions = tabulate(rows, ["run", "Python", "TensorFlow", "Keras", "NumPy", "ipywidgets",
+                               "matplotlib", "environment", "notebooks"], tablefmt="github")
+    notebooks = sorted({nb for r in runs.values() for nb in r.get("notebooks", {})})
+    grid = [[nb] + [cell_text(r["notebooks"][nb]) if nb in r.get("notebooks", {}) else "—"
+                    for r in runs.values()] for nb in notebooks]
+    return versions + "\n\n" + tabulate(grid, ["notebook", *runs], tablefmt="github")
+
+
+def readme_section(runs, cores):
+    """The README's compat section: when and where it was measured, then the tables."""
+    when = max(r["finished"] for r in runs.values())
+    return (f"측정: {when}, {cores}코어 Linux, `make compat COMPAT_FLAGS=--readme` (네 실행 모두, "
+            "환경은 새로 만들고 노트북마다 새 커널; environment는 환경을 만든 시간(uv, 내려받은 패키지는 "
+            "캐시에서), notebooks는 노트북 실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 늘어납니다. "
+            "정확도는 `Test accuracy:`를 출력하는 노트북의 값).\n\n" + tables(runs))
+
+
+def report(readme, nox_report=NOX_REPORT, results=RESULTS, readme_path=ROOT / "README.md"):
+    runs = load_runs(nox_report, results)
+    print(tables(runs))
+    failed = failures(runs)
+    for name, nb, error in failed:
+        print(f"\nFAILED {name}{' / ' + nb if nb else ''}: {error}")
+    if not readme:
+        return 1 if failed else 0
+    missing = [name for name in ALL_RUNS if name not in runs]
+    if failed or missing:
+        print(f"\nREADME.md was left as it was: it records a run of {', '.join(ALL_RUNS)} in which "
+              f"every notebook passed{' (missing: ' + ', '.join(missing) + ')' if missing else ''}.")
+        return 1
+    runs = {name: runs[name] for name in ALL_RUNS}
+    text = replace_between(readme_path.read_text(encoding="utf-8"), "compat",
+                           readme_section(runs, os.cpu_count()))
+    readme_path.write_text(text, encoding="utf-8")
+    print("updated README.md (compat)")
+    return 0
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", default=",".join(SETS),
-                        help=f"comma-separated version sets (default: all of {', '.join(SETS)})")
-    parser.add_argument("--list", action="store_true", help="print the sets and their pins")
-    parser.add_argument("--readme", action="store_true",
-                        help="write the table into README.md (needs every set, and all must pass)")
-    parser.add_argument("--execute", metavar="NOTEBOOK", help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run every notebook in this environment (nox does this)")
+    run.add_argument("name", help="the run's name (the nox session's)")
+    run.add_argument("--build-seconds", type=float, default=0.0,
+                     help="how long building this environment took")
+    table = commands.add_parser("report", help="the tables of nox's last run")
+    table.add_argument("--readme", action="store_true",
+                       help="write them into README.md (needs every run, all passed)")
     args = parser.parse_args(argv)
-    if args.execute:
-        notebook = Path(args.execute)
-        print(json.dumps(execute(notebook)))
-        return 0
-    chosen = [s.strip() for s in args.sets.split(",") if s.strip()]
-    unknown = [s for s in chosen if s not in SETS]
-    if unknown or not chosen:
-        parser.error(f"unknown version set(s) {', '.join(unknown) or '(none given)'}; "
-                     f"choose from {', '.join(SETS)}")
-    if args.readme and set(chosen) != set(SETS):
-        parser.error(f"--readme records every set: leave out --sets (or give {','.join(SETS)})")
-    if args.list:
-        for name in chosen:
-            print(f"{name}: {' '.join(requirements(name))}  ({SETS[name]['about']})")
-        return 0
-    if not os.environ.get("MNIST_NPZ"):
-        print("note: MNIST_NPZ is not set, so the lessons download MNIST with Keras", flush=True)
-    reports = {name: run_set(name, log=lambda m: print(m, flush=True)) for name in chosen}
-    print()
-    print(table(reports))
-    failed = failures(reports)
-    for name, nb, error in failed:
-        print(f"\nFAILED {name} / {nb}: {error}")
-    if args.readme and failed:
-        print("README.md was left as it was: fix the failures and run again.")
-    elif args.readme:
-        readme = ROOT / "README.md"
-        when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        text = replace_between(readme.read_text(encoding="utf-8"), "compat",
-                               readme_section(reports, when, os.cpu_count()))
-        readme.write_text(text, encoding="utf-8")
-        print("updated README.md (compat)")
-    return 1 if failed else 0
+    if args.command == "report":
+        return report(args.readme)
+    record = run_all(args.name, args.build_seconds, RESULTS / f"{args.name}.json")
+    return 1 if any(r["error"] for r in record["notebooks"].values()) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,141 @@
+"""The version matrix (`make compat`): every lesson on each version set students have, each on its own Python.
+
+    nox -l                      # the runs: oldest, colab, lock-3.11, lock-3.13
+    nox -s oldest colab         # some of them (make compat SETS=oldest,colab)
+    make compat                 # all four, then their table (tools/compat.py report)
+
+Each run builds a fresh uv environment under build/nox/, installs its set and the course's helpers,
+then runs ``tools/compat.py run`` in it: every notebook top to bottom in a fresh kernel of that
+environment, judged by the notebooks' own checks. A set's Python is never replaced by another: when
+it is missing here, its runs fail and the log says how to get it.
+"""
+
+import glob
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import nox
+from nox.logger import logger
+
+ROOT = Path(__file__).resolve().parent
+nox.options.default_venv_backend = "uv"
+nox.options.envdir = str(ROOT / "build" / "nox")
+# A missing Python fails its runs: never downloaded, and not skipped (nox's default outside CI).
+nox.options.download_python = "never"
+nox.options.error_on_missing_interpreters = True
+
+# What every set needs besides its pins: what the lessons import, and the runner's kernel.
+RUNNER = ["matplotlib", "ipycanvas", "ipykernel", "nbclient", "nbformat"]
+
+# The lower bounds of pyproject.toml's supported range. TensorFlow 2.16 is the first line with
+# Keras 3; 3.0.5 was the newest Keras when TensorFlow 2.16.1 came out; TensorFlow 2.16 needs
+# NumPy < 2; ipywidgets 7.7.1 is what Colab ships.
+OLDEST = ["tensorflow-cpu==2.16.1", "keras==3.0.5", "numpy==1.26.4", "ipywidgets==7.7.1"]
+OLDEST_PYTHON = "3.11"
+
+# Colab's default runtime (since 2026-08, colabtools #6081). When Colab moves, read the new
+# versions in googlecolab/backend-info: os-info.txt has its Python, pip-freeze.txt the pins below
+# (Colab's `tensorflow` wheel; the CPU wheel of the same version runs the same code here). A new
+# Python also needs TensorFlow wheels for it (3.13: TensorFlow 2.20 and later). Then run
+# `make compat COMPAT_FLAGS=--readme` and update the README's paragraph on Colab.
+COLAB = ["tensorflow-cpu==2.20.0", "keras==3.13.2", "numpy==2.1.3", "ipywidgets==7.7.1",
+         "matplotlib==3.10.0"]
+COLAB_PYTHON = "3.13"
+
+# The lock is made for 3.11 but holds pins for Python >= 3.12 that only a newer Python installs.
+LOCK = ROOT / "requirements.lock"
+LOCK_PYTHONS = ["3.11", "3.13"]
+
+
+def install_args(name):
+    """What ``uv pip install`` (nox's session.install) gets to install set ``name``."""
+    if name == "lock":
+        return ["-r", str(LOCK)]
+    pins = {"oldest": OLDEST, "colab": COLAB}[name]
+    return pins + [r for r in RUNNER if not any(p.startswith(f"{r}==") for p in pins)]
+
+
+def pyenv_folders():
+    """Every pyenv version's bin folder (nox's uv backend does not look there), or [] without pyenv."""
+    try:
+        root = subprocess.run(["pyenv", "root"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    return sorted(glob.glob(os.path.join(root.strip(), "versions", "*", "bin")))
+
+
+def find_python(version, folders):
+    """The first ``pythonX.Y`` in ``folders`` that starts, or None. (A pyenv shim of a version that
+    is not installed exists, but exits with an error.)"""
+    for folder in folders:
+        found = shutil.which(f"python{version}", path=folder)
+        if found and subprocess.run([found, "-c", ""], check=False, capture_output=True).returncode == 0:
+            return found
+    return None
+
+
+def missing_python(version, runs):
+    """What to tell when ``runs`` cannot start because Python ``version`` is not installed."""
+    return (f"{', '.join(runs)}: Python {version} is neither on PATH nor installed with pyenv. "
+            f"Install it (`pyenv install {version}`, or your system's python{version}) and run "
+            "again; these runs fail until then, they never run on another Python.")
+
+
+def make_pythons_findable(runs_by_python):
+    """Put each needed Python's folder first on PATH, where nox looks; log the missing ones."""
+    path = os.environ.get("PATH", "")
+    folders = path.split(os.pathsep) + pyenv_folders()
+    found = []
+    for version, runs in runs_by_python.items():
+        python = find_python(version, folders)
+        if python is None:
+            logger.error(missing_python(version, runs))
+        else:
+            found.append(os.path.dirname(python))
+    os.environ["PATH"] = os.pathsep.join([*dict.fromkeys(found), path])
+
+
+RUNS_BY_PYTHON = {OLDEST_PYTHON: ["oldest"], COLAB_PYTHON: ["colab"]}
+for _python in LOCK_PYTHONS:
+    RUNS_BY_PYTHON.setdefault(_python, []).append(f"lock-{_python}")
+make_pythons_findable(RUNS_BY_PYTHON)
+
+
+def run_lessons(session, *installs):
+    """Install each of ``installs`` (argument lists), then run every lesson and record the run."""
+    # The table reads this record: one left by an earlier run must not stand for this one.
+    (ROOT / "build" / "compat" / f"{session.name}.json").unlink(missing_ok=True)
+    start = time.perf_counter()
+    for args in installs:
+        session.install(*args)
+    built = time.perf_counter() - start
+    session.run("python", str(ROOT / "tools" / "compat.py"), "run", session.name,
+                "--build-seconds", f"{built:.1f}")
+
+
+# helpers as `make setup` installs it: editable, from the working tree.
+WORKING_TREE = ["--no-deps", "--editable", str(ROOT)]
+
+
+@nox.session(python=OLDEST_PYTHON)
+def oldest(session):
+    """The oldest supported versions (pyproject.toml's lower bounds)."""
+    run_lessons(session, install_args("oldest"), WORKING_TREE)
+
+
+@nox.session(python=COLAB_PYTHON)
+def colab(session):
+    """Colab's runtime; helpers installed as the lessons' setup cell does in Colab (git, no deps)."""
+    # The committed HEAD of this checkout, as Colab gets the pushed branch (uncommitted work is not in it).
+    committed = f"dl-architecture-course @ git+file://{ROOT}"
+    run_lessons(session, install_args("colab"),
+                ["--no-deps", "--reinstall-package", "dl-architecture-course", committed])
+
+
+@nox.session(python=LOCK_PYTHONS)
+def lock(session):
+    """requirements.lock: what `make setup`, Binder and CI install."""
+    run_lessons(session, install_args("lock"), WORKING_TREE)
