@@ -107,17 +107,24 @@ def test_a_python_that_does_not_start_is_not_found(noxfile, tmp_path):
 
 
 def test_nox_fails_a_run_whose_python_is_missing_and_says_how_to_get_it(tmp_path):
-    """No pyenv and only the system's folders on PATH: colab's Python 3.13 is not there."""
+    """No pyenv and only the system's folders on PATH: Python 3.13 is not there. (Only runs that
+    need it are chosen: a run that starts would write its record into build/compat/.)"""
     system = [f for f in ("/usr/bin", "/bin") if not Path(f, "python3.13").exists()]
     env = {"PATH": os.pathsep.join([str(BIN), *system]), "HOME": str(tmp_path),
            "PYENV_ROOT": str(tmp_path), "NO_COLOR": "1"}
-    result = subprocess.run([str(BIN / "nox"), "-f", str(ROOT / "noxfile.py"), "-s", "colab",
-                             "--envdir", str(tmp_path / "envs")], check=False, env=env,
-                            capture_output=True, text=True, timeout=120)
+    report = tmp_path / "nox.json"
+    result = subprocess.run([str(BIN / "nox"), "-f", str(ROOT / "noxfile.py"),
+                             "-s", "colab", "lock-3.13",
+                             "--envdir", str(tmp_path / "envs"), "--report", str(report)],
+                            check=False, env=env, capture_output=True, text=True, timeout=120)
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
-    assert "Python 3.13" in out and "pyenv install 3.13" in out, out
+    assert "colab, lock-3.13: Python 3.13" in out and "pyenv install 3.13" in out, out
     assert "Session colab failed" in out and not (tmp_path / "envs" / "colab").exists(), out
+    # The table reads nox's own report: the runs that never started say why.
+    runs = compat.load_runs(report, tmp_path)
+    assert set(runs) == {"colab", "lock-3.13"}
+    assert runs["colab"] == runs["lock-3.13"] == {"reason": "failed: Python interpreter 3.13 not found"}
 
 
 def test_nox_lists_the_runs_the_readme_records():
@@ -161,8 +168,9 @@ def write_run(folder, name, errors=(), day=1):
 
 
 def write_nox_report(folder, sessions):
-    report = {"sessions": [{"name": name, "result": result, "reason": reason}
-                           for name, result, reason in sessions]}
+    """nox's --report: "name" is the session function's, the run's name is its first signature."""
+    report = {"sessions": [{"name": name.split("-")[0], "signatures": [name], "result": result,
+                            "reason": reason} for name, result, reason in sessions]}
     (folder / "nox.json").write_text(json.dumps(report), encoding="utf-8")
     return folder / "nox.json"
 

@@ -122,9 +122,11 @@ def load_runs(nox_report=NOX_REPORT, results=RESULTS):
         raise SystemExit(f"{nox_report} is missing: run `make compat` (nox --report {nox_report})")
     runs = {}
     for session in json.loads(nox_report.read_text(encoding="utf-8"))["sessions"]:
-        record = results / f"{session['name']}.json"
-        runs[session["name"]] = (json.loads(record.read_text(encoding="utf-8")) if record.is_file()
-                                 else {"reason": f"{session['result']}: {session.get('reason') or 'see the log'}"})
+        # "name" is the function's (both lock runs are "lock"); the first signature is the run's.
+        name = session["signatures"][0]
+        record = results / f"{name}.json"
+        runs[name] = (json.loads(record.read_text(encoding="utf-8")) if record.is_file()
+                      else {"reason": f"{session['result']}: {session.get('reason') or 'see the log'}"})
     return runs
 
 
