@@ -1,4 +1,8 @@
-"""Open in Colab: the badges, the setup cell every notebook starts with, helpers installed from git."""
+"""Open in Colab: the badges, the setup cell every notebook starts with, helpers installed from git.
+
+The setup cell's code is executed here with a fake Colab (``google.colab`` in sys.modules) and pip
+replaced by a recorder; what ``helpers.environment.setup()`` does beyond that is tests/test_setup.py.
+"""
 
 import contextlib
 import io
@@ -14,6 +18,7 @@ import pytest
 from packaging.requirements import Requirement
 
 import navigation
+from helpers import environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,52 +82,65 @@ def fake_colab():
 
 @pytest.fixture
 def clean_tf_env(monkeypatch):
-    for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"):
+    """No TensorFlow settings yet; afterwards, this process as it was (import hooks, font)."""
+    import matplotlib
+
+    for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "MNIST_NPZ"):
         monkeypatch.delenv(name, raising=False)
+    hooks, families = list(sys.meta_path), matplotlib.rcParams["font.family"]
     yield
     sys.modules.pop("google.colab.output", None)
+    sys.meta_path[:] = hooks
+    matplotlib.rcParams["font.family"] = families
 
 
-def test_every_notebook_starts_with_the_same_setup_cell():
+def test_every_notebook_starts_with_the_same_collapsed_setup_cell():
     expected = navigation.setup_source(REPO)
     for path in PATHS:
         code = [c for c in read(path).cells if c.cell_type == "code"]
         assert code[0].id == "setup", f"{path.name}: the first code cell is not the setup cell"
         assert code[0].source == expected, f"{path.name}: run `make navigation`"
+        assert code[0].metadata.get("jupyter") == navigation.SETUP_HIDDEN, \
+            f"{path.name}: the setup cell's code is not collapsed (run `make navigation`)"
         assert code[0].outputs == [], f"{path.name}: the setup cell showed something"
     assert expected.startswith("# 추가 코드 –")
 
 
-def test_setup_cell_holds_no_lesson_imports():
-    imports = re.findall(r"^(?:from|import) (\S+)", navigation.setup_source(REPO), re.M)
-    assert set(imports) <= {"sys", "subprocess", "helpers.environment", "google.colab"}
+def test_the_setup_cell_is_a_few_lines_that_import_no_lesson_code():
+    source = navigation.setup_source(REPO)
+    assert len(source.splitlines()) <= 10, "the setup cell's work belongs in helpers.environment.setup()"
+    imports = re.findall(r"^(?:from|import) (\S+)", source, re.M)
+    assert set(imports) <= {"sys", "subprocess", "helpers.environment"}
 
 
-def test_outside_colab_the_setup_cell_only_sets_the_tensorflow_environment(clean_tf_env):
-    printed, calls, namespace = run_setup(navigation.setup_source(REPO))
+def test_outside_colab_the_setup_cell_installs_nothing_and_shows_nothing(clean_tf_env):
+    printed, calls, _ = run_setup(navigation.setup_source(REPO))
     assert printed == ""
     assert calls == [], "it would install something outside Colab"
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3" and os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
-    assert namespace["IN_COLAB"] is False
 
 
-def test_in_colab_it_installs_helpers_at_the_badge_ref_and_enables_custom_widgets(clean_tf_env):
-    colab = fake_colab()
-    _, calls, namespace = run_setup(navigation.setup_source(REPO), colab=colab)
-    assert namespace["IN_COLAB"] is True
-    assert len(calls) == 1
-    args, kwargs = calls[0]
+def pip_installs(call):
+    """The packages of one recorded ``pip install`` call, after checking how it installs them."""
+    args, kwargs = call
     assert args[:4] == [sys.executable, "-m", "pip", "install"]
     assert "--no-deps" in args, "without --no-deps pip may replace Colab's TensorFlow, Keras or NumPy"
     assert kwargs.get("check") is True, "a failed install must stop the notebook, not pass silently"
-    packages = [a for a in args[4:] if not a.startswith("-")]
-    git = [p for p in packages if p.startswith("git+")]
-    assert git == [f"git+{REPO}@{navigation.REF}"]
-    names = {Requirement(p).name.lower() for p in packages if not p.startswith("git+")}
-    assert names == {"ipycanvas"}
+    return [a for a in args[4:] if not a.startswith("-")]
+
+
+def test_in_colab_it_installs_helpers_at_the_badge_ref_then_what_colab_lacks(clean_tf_env):
+    colab = fake_colab()
+    printed, calls, _ = run_setup(navigation.setup_source(REPO), colab=colab)
+    assert len(calls) == 2, calls
+    # helpers first, from git at the ref the badge opened: setup() itself comes from it.
+    assert pip_installs(calls[0]) == [f"git+{REPO}@{navigation.REF}"]
+    names = {Requirement(p).name.lower() for p in pip_installs(calls[1])}
+    assert names == set(environment.COLAB_PACKAGES)
     assert not names & COLAB_STACK
-    assert colab.output.enabled == [True]
+    assert colab.output.enabled == [True], "Colab's custom widget manager (the canvas) is off"
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+    assert printed == ""
 
 
 def test_the_setup_cell_installs_from_the_ref_the_colab_badge_opens():
@@ -187,6 +205,7 @@ def test_an_old_first_cell_becomes_the_setup_cell_and_keeps_its_imports(tmp_path
     code = [c for c in cells if c.cell_type == "code"]
     assert [c.id for c in code] == ["setup", "old-first", "lesson-code"]
     assert code[0].source == navigation.setup_source(REPO)
+    assert code[0].metadata["jupyter"] == navigation.SETUP_HIDDEN
     assert "os.environ" not in code[1].source and "추가 코드" not in code[1].source
     # Its imports stay, and `import os` too, because the rest still uses os.
     assert code[1].source.splitlines() == ["import os", "", "import numpy as np",
@@ -217,6 +236,21 @@ def test_an_outdated_or_misplaced_setup_cell_is_replaced(tmp_path):
     code = [c for c in read(path).cells if c.cell_type == "code"]
     assert [c.id for c in code].count("setup") == 1 and code[0].id == "setup"
     assert code[0].source == navigation.setup_source(REPO)
+    assert code[0].metadata["jupyter"] == navigation.SETUP_HIDDEN
+
+
+def test_a_setup_cell_in_place_gets_the_new_code_collapsed_and_keeps_its_run(tmp_path):
+    make_course(tmp_path, "import numpy as np")
+    write_all(navigation.generate(tmp_path))
+    path = tmp_path / "notebooks" / "01_lesson.ipynb"
+    nb = read(path)
+    setup = next(c for c in nb.cells if c.get("id") == "setup")
+    setup.source, setup.execution_count, setup.metadata = "# an older setup cell", 1, {}
+    nbformat.write(nb, path)
+    write_all(navigation.generate(tmp_path))
+    setup = next(c for c in read(path).cells if c.get("id") == "setup")
+    assert setup.source == navigation.setup_source(REPO) and setup.execution_count == 1
+    assert setup.metadata["jupyter"] == navigation.SETUP_HIDDEN
 
 
 def test_helpers_install_the_colab_way_from_git_and_import(tmp_path):
@@ -253,3 +287,15 @@ def test_helpers_install_the_colab_way_from_git_and_import(tmp_path):
     got = {p.relative_to(installed) for p in installed.rglob("*")
            if p.is_file() and "__pycache__" not in p.parts}
     assert wanted <= got, f"not installed: {sorted(map(str, wanted - got))}"
+
+
+def test_the_site_leaves_the_setup_cell_out():
+    import build_site
+
+    nb = read(PATHS[1])
+    static = build_site.static_notebook(nb)
+    setup = next(c for c in static.cells if c.get("id") == navigation.SETUP_ID)
+    assert "remove-cell" in setup.metadata["tags"]
+    others = [c for c in static.cells if c.cell_type == "code" and c.get("id") != navigation.SETUP_ID
+              and "check" not in c.metadata.get("tags", [])]
+    assert others and not any("remove-cell" in c.metadata.get("tags", []) for c in others)

@@ -12,7 +12,11 @@ What staging changes in its copy (the repository's notebooks are never written):
 - a widget's output becomes what it showed when the notebook was saved: its text and the
   figures of its Output widgets, as plain outputs. A static page has no kernel to move a widget,
   and the widget scripts would otherwise come from a CDN;
-- solution cells are collapsed behind a button (tag ``hide-cell``).
+- solution cells are collapsed behind a button (tag ``hide-cell``); check cells and the setup
+  cell are left out (tag ``remove-cell``).
+
+A figure's alt text is its cell's ``{"mystnb": {"image": {"alt": "..."}}}`` metadata, which MyST-NB
+puts on the figure's ``<img>`` (the lessons write it in Korean; tests/test_figures.py requires it).
 
 MathJax comes from the npm package pinned in site/package.json (installed by `make site` into
 build/site-npm) and is copied into the site, so math renders without any CDN.
@@ -30,7 +34,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from navigation import REF, notebook_paths, repository_url
+from navigation import REF, SETUP_ID, notebook_paths, repository_url
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
@@ -40,8 +44,6 @@ MATHJAX = ROOT / "build" / "site-npm" / "node_modules" / "mathjax" / "es5"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 TITLE = "딥러닝 아키텍처"
-
-
 
 
 def lesson_paths(root=ROOT):
@@ -67,7 +69,7 @@ def widget_outputs(model_id, state):
 
 def static_notebook(nb):
     """A copy of ``nb`` for a page without a kernel: widgets as saved, solutions collapsed,
-    checks removed.
+    checks and the setup cell removed.
 
     The badge cell goes: each page has the theme's own Binder and Colab launch buttons, and the
     badge images would be fetched from their hosts, which a site served offline must not need.
@@ -80,8 +82,10 @@ def static_notebook(nb):
             continue
         if "solution" in cell.metadata.get("tags", []):
             cell.metadata["tags"] = [*cell.metadata["tags"], "hide-cell"]
-        if "check" in cell.metadata.get("tags", []):  # guards the course, says nothing to a reader
-            cell.metadata["tags"] = [*cell.metadata["tags"], "remove-cell"]
+        # A check guards the course and the setup cell prepares a kernel: neither says anything
+        # to a reader of a page without one.
+        if "check" in cell.metadata.get("tags", []) or cell.get("id") == SETUP_ID:
+            cell.metadata["tags"] = [*cell.metadata.get("tags", []), "remove-cell"]
         outputs = []
         for output in cell.get("outputs", []):
             view = output.get("data", {}).get(WIDGET_VIEW)
@@ -95,12 +99,26 @@ def static_notebook(nb):
     return nb
 
 
+def figure_cells(nb):
+    """``(cell, number of images)`` for every code cell whose stored outputs show an image, saved
+    widgets' figures included, as the page shows them (``static_notebook``)."""
+    found = []
+    for cell in static_notebook(nb).cells:
+        images = sum(1 for output in cell.get("outputs", [])
+                     if any(m.startswith("image/") for m in output.get("data", {})))
+        if cell.cell_type == "code" and images and "remove-cell" not in cell.metadata.get("tags", []):
+            found.append((cell, images))
+    return found
+
+
 def stored_figures(nb):
     """How many images a notebook shows from its stored outputs (cells and saved widgets)."""
-    static = static_notebook(nb)
-    return sum(1 for cell in static.cells if cell.cell_type == "code"
-               for output in cell.outputs
-               if any(m.startswith("image/") for m in output.get("data", {})))
+    return sum(images for _, images in figure_cells(nb))
+
+
+def alt_text(cell):
+    """The alt text the page gives a cell's figures: its ``mystnb.image.alt`` metadata, or None."""
+    return cell.metadata.get("mystnb", {}).get("image", {}).get("alt")
 
 
 def book_config(repo):

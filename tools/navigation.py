@@ -7,8 +7,8 @@ Re-running it updates what it generated before instead of adding more:
   ``nav-bottom``): ``← 이전 | 목차 | 다음 →``, and below the top one its Binder and
   "Open in Colab" badges (cell id ``nav-badges``);
 - every notebook's first code cell is the setup cell (cell id ``setup``, the same in every
-  notebook): in Colab it installs the course's ``helpers`` from the repository at the ref the Colab
-  badge opens, and everywhere it sets the TensorFlow environment (``helpers.environment``). An older
+  notebook, its code collapsed): in Colab it installs the course's ``helpers`` from the repository
+  at the ref the Colab badge opens, then everywhere it calls ``helpers.environment.setup()``. An older
   first cell that set ``os.environ`` itself loses those lines; the rest of it (the lesson's imports)
   stays, as the code cell right after the setup cell;
 - ``00_index.ipynb`` gets the lesson table (cell id ``lesson-table``);
@@ -83,30 +83,24 @@ def helpers_requirement(repo_url, ref=REF):
 
 
 def setup_source(repo_url, ref=REF):
-    """The setup cell: the same first code cell in every notebook (explained in 00's 환경 section).
+    """The setup cell: the same first code cell in every notebook, collapsed (``SETUP_METADATA``).
 
-    Outside Colab it only sets the TensorFlow environment and shows nothing. In Colab it first
-    installs, without dependencies, what Colab lacks (the course's helpers, ipycanvas), so Colab's
-    own TensorFlow, Keras and NumPy stay, and then turns on Colab's manager for custom widgets.
-    The last statement is an ``if``, so the cell displays no value.
+    In Colab it first installs the course's ``helpers`` from git at ``ref``, without dependencies
+    (Colab's TensorFlow, Keras and NumPy stay); then everywhere ``helpers.environment.setup()``
+    does the rest (TensorFlow's settings, Colab's extras, Hangul in figures, offline MNIST).
+    The last statement returns None, so the cell shows nothing.
     """
     return f"""\
-# 추가 코드 – 모든 노트북의 첫 셀: Colab에서는 과정의 helpers를 설치합니다(설명은 00의 "환경과 문제 해결").
+# 추가 코드 – 과정의 설정입니다. Colab에서는 먼저 과정의 helpers 패키지를 설치합니다.
+import subprocess
 import sys
 
-IN_COLAB = "google.colab" in sys.modules
-if IN_COLAB:  # Colab에 없는 것만 설치합니다. TensorFlow, Keras, NumPy는 Colab의 것을 그대로 씁니다.
-    import subprocess
+if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "{helpers_requirement(repo_url, ref)}",
-                    "ipycanvas"], check=True)
+                    "{helpers_requirement(repo_url, ref)}"], check=True)
+from helpers.environment import setup
 
-from helpers.environment import quiet_tensorflow
-
-quiet_tensorflow()  # TensorFlow의 C++ 로그를 끄고 oneDNN을 끕니다(00 참고). TensorFlow를 import하기 전에 합니다.
-if IN_COLAB:  # 그림판 같은 ipywidgets 밖의 위젯을 Colab에서 보이게 합니다.
-    from google.colab import output
-    output.enable_custom_widget_manager()"""
+setup()"""
 
 
 def nav_line(names, titles, i):
@@ -148,6 +142,8 @@ def badges(repo_url, notebook=INDEX):
 
 NAV_IDS = ("nav-top", "nav-badges", "nav-bottom")
 SETUP_ID = "setup"
+# The setup cell is collapsed in JupyterLab (a student sees one "..." line); the site leaves it out.
+SETUP_HIDDEN = {"source_hidden": True}
 # Lines of the older first cells that set the TensorFlow environment themselves.
 OLD_ENV_SET = re.compile(r"^os\.environ\[\"TF_[A-Z_]+\"\] = ")
 OLD_ENV_LINE = re.compile(r"^(# 추가 코드 – TensorFlow.*|import os|os\.environ\[\"TF_[A-Z_]+\"\] = .*)$")
@@ -183,6 +179,7 @@ def _set_setup_cell(nb, source):
                 del nb.cells[first]
     cell = nbformat.v4.new_code_cell(source)
     cell.id = SETUP_ID
+    cell.metadata["jupyter"] = dict(SETUP_HIDDEN)
     nb.cells.insert(first, cell)
 
 
@@ -214,6 +211,7 @@ def generate(root=ROOT):
         if setup is not None and setup is first_code:
             # Only its text changes: it prints nothing, so the stored run stays whole (make format).
             setup.source = setup_source(repo)
+            setup.metadata["jupyter"] = dict(SETUP_HIDDEN)
         else:
             _set_setup_cell(nb, setup_source(repo))
         if path.name == INDEX:
