@@ -1,10 +1,15 @@
 """Figures the lessons show but do not teach: each function draws one figure and returns it.
 
-Text in figures is English ASCII, so no font setup is needed for Hangul. Lessons call a function,
-then ``plt.show()``. Every function checks its input (``helpers.checks``) and raises ``ValueError``
-naming the problem. Colours follow one rule everywhere: grey for other classes, red for the
-prediction (as in the post's figure), blue for the true class (a marker, never the bar's colour)
-and for a right prediction's caption.
+Text in figures is English (Hangul a student writes in a title is drawn too: the setup cell adds a
+Korean font, ``helpers.environment.korean_font``). Lessons call a function, then ``plt.show()``.
+Every function checks its input (``helpers.checks``) and raises ``ValueError`` naming the problem.
+
+Every figure reads in grayscale and for red-green colour-blind readers, so colour is never the only
+difference. One rule everywhere: light grey for other classes and red for the prediction (as in
+the post's figure), far apart in lightness too; blue for the true class (a marker, never the
+bar's colour) and for a right prediction's caption, a wrong one's is red and bold. Curves differ
+by line style and marker, and every axis that has a value has a label. A prediction is captioned
+in one format everywhere: ``predicted 7 (97.0%), true 7`` (``caption``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from helpers import activations, checks
 from helpers.drawing import preprocess_steps
 from helpers.data import NUM_CLASSES
 
-GREY, RED, BLUE = "#777777", "red", "blue"
+# Grey is light so that the red bar differs by lightness, not by hue alone: in grayscale 0.80
+# against red's 0.30, and 0.52 where a deuteranope sees red (tests/test_plots.py). The darker
+# outline keeps light bars visible on white.
+GREY, EDGE, RED, BLUE = "#cccccc", "#808080", "red", "blue"
 
 
 def _pixel_axes(ax):
@@ -95,27 +103,24 @@ def percent(probability):
     return ">99.9%" if float(text) >= 100 else f"{text}%"
 
 
-CAPTION_KEY = "caption: predicted digit, its probability (true digit)"
-
-
 def caption(probabilities, true_label=None):
-    """Caption for one prediction: "7 97.0% (7)", predicted digit, its probability (true digit).
+    """Caption for one prediction, the same in every figure: "predicted 7 (97.0%), true 7".
 
-    ``CAPTION_KEY`` explains it; figures that use the caption show the key too.
+    The predicted digit, its probability in brackets (``percent``), then the true digit if given.
     """
     probabilities = checks.probability_row(probabilities)
     true_label = checks.label(true_label, "true_label")
     predicted = int(np.argmax(probabilities))
-    text = f"{predicted} {percent(probabilities[predicted])}"
-    return text if true_label is None else f"{text} ({true_label})"
+    text = f"predicted {predicted} ({percent(probabilities[predicted])})"
+    return text if true_label is None else f"{text}, true {true_label}"
 
 
 def plot_digit_grid(images, labels, probabilities=None, *, ncols=5):
     """Show images in a grid, captioned with their labels.
 
-    With ``probabilities`` (one softmax row per image) each caption reads "pred prob% (true)"
-    (``caption``), blue when the prediction is right and red when it is wrong; a line under the
-    grid says so.
+    With ``probabilities`` (one softmax row per image) each caption reads "predicted 7 (97.0%),
+    true 7" (``caption``): blue when the prediction is right, red and bold when it is wrong; a
+    line under the grid says so.
     """
     images = checks.images(images)
     labels = checks.labels(labels, len(images))
@@ -124,7 +129,8 @@ def plot_digit_grid(images, labels, probabilities=None, *, ncols=5):
     if not isinstance(ncols, int) or ncols < 1:
         raise ValueError(f"ncols must be a positive integer, got {ncols!r}.")
     nrows = -(-len(images) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(1.7 * ncols, 1.9 * nrows), squeeze=False)
+    width = 1.7 if probabilities is None else 2.1  # room for "predicted 7 (>99.9%), true 7"
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, 1.9 * nrows), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= len(images):
@@ -133,14 +139,16 @@ def plot_digit_grid(images, labels, probabilities=None, *, ncols=5):
         if probabilities is None:
             ax.set_title(str(labels[i]))
         else:
-            predicted = int(np.argmax(probabilities[i]))
-            colour = BLUE if predicted == labels[i] else RED
-            ax.set_title(caption(probabilities[i], labels[i]), color=colour, fontsize=10)
+            right = int(np.argmax(probabilities[i])) == labels[i]
+            ax.set_title(caption(probabilities[i], labels[i]), fontsize=8.5,
+                         color=BLUE if right else RED, fontweight="normal" if right else "bold")
     fig.tight_layout()
     if probabilities is not None:
-        fig.text(0.5, 0, f"{CAPTION_KEY}; blue: right, red: wrong", ha="center", va="top",
-                 fontsize=9)
+        fig.text(0.5, 0, GRID_KEY, ha="center", va="top", fontsize=9)
     return fig
+
+
+GRID_KEY = "blue: right, red and bold: wrong"
 
 
 def plot_probabilities(probabilities, true_label=None, *, ax=None):
@@ -152,9 +160,7 @@ def plot_probabilities(probabilities, true_label=None, *, ax=None):
     probabilities = checks.probability_row(probabilities)
     true_label = checks.label(true_label, "true_label")
     fig, ax = (plt.subplots(figsize=(4, 3)) if ax is None else (ax.figure, ax))
-    bars = ax.bar(range(NUM_CLASSES), probabilities, color=GREY)
-    predicted = int(np.argmax(probabilities))
-    bars[predicted].set_color(RED)
+    bars = prediction_bars(ax, range(NUM_CLASSES), probabilities)
     legend = [Patch(color=RED, label="predicted digit")]
     if true_label is not None:
         bars[true_label].set_edgecolor(BLUE)
@@ -173,11 +179,18 @@ def plot_probabilities(probabilities, true_label=None, *, ax=None):
     return fig
 
 
+def prediction_bars(ax, x, probabilities):
+    """Bars of ``probabilities`` at ``x`` on ``ax``: light grey, the largest one red (the post's)."""
+    bars = ax.bar(x, probabilities, color=GREY, edgecolor=EDGE, linewidth=0.8)
+    bars[int(np.argmax(probabilities))].set_color(RED)
+    return bars
+
+
 def plot_prediction(image, probabilities, true_label=None):
     """The post's figure: the image beside the bar chart of its 10 predicted probabilities.
 
     The predicted digit's bar is red, as in the post; a true digit is marked with a blue triangle.
-    Under the image: "predicted 7 (97.0%), true 7".
+    Under the image, the caption: "predicted 7 (97.0%), true 7" (``caption``).
     """
     image = checks.image(image)
     probabilities = checks.probability_row(probabilities)
@@ -187,9 +200,7 @@ def plot_prediction(image, probabilities, true_label=None):
     left.set_xticks([])
     left.set_yticks([])
     plot_probabilities(probabilities, true_label, ax=right)
-    predicted = int(np.argmax(probabilities))
-    text = f"predicted {predicted} ({percent(probabilities[predicted])})"
-    left.set_xlabel(text if true_label is None else f"{text}, true {true_label}")
+    left.set_xlabel(caption(probabilities, true_label))
     right.set_title("softmax output")
     fig.tight_layout()
     return fig
@@ -213,8 +224,10 @@ def plot_activation(name, x_range=(-5.0, 5.0)):
     x = np.linspace(low, high, 201)
     left.plot(x, function(x), color="tab:blue")
     left.set_title(f"{name}(x)")
+    left.set_ylabel(f"{name}(x)")
     _plot_with_jump_at_zero(right, derivative, low, high, color="tab:orange")
     right.set_title(f"{name}'(x)  (derivative)")
+    right.set_ylabel(f"{name}'(x)")
     for ax in (left, right):
         ax.set_xlabel("x")
         ax.set_xlim(low, high)
@@ -316,7 +329,7 @@ def most_confident_mistakes(labels, probabilities, n=10):
 
 
 def plot_mistakes(images, labels, probabilities, n=10, *, ncols=5):
-    """Gallery of the ``n`` most confident mistakes, captioned "pred prob% (true)" in red."""
+    """Gallery of the ``n`` most confident mistakes, captioned "predicted 7 (97.0%), true 1" in red."""
     images = checks.images(images)
     indices = most_confident_mistakes(labels, probabilities, n)
     if len(indices) == 0:
@@ -333,7 +346,7 @@ def plot_class_counts(labels, title="Examples per digit"):
     labels = checks.labels(labels, len(labels))
     counts = np.bincount(labels, minlength=NUM_CLASSES)
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.bar(range(NUM_CLASSES), counts, color=GREY)
+    ax.bar(range(NUM_CLASSES), counts, color=GREY, edgecolor=EDGE, linewidth=0.8)
     for digit, count in enumerate(counts):
         ax.text(digit, count, f"{count:,}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(NUM_CLASSES))

@@ -141,8 +141,7 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1, -1.0, 0.5), temperature=1.0):
         t = heat.value
         p = activations.softmax(z / t)
         fig, ax = plt.subplots(figsize=(5.5, 3.2))
-        bars = ax.bar([f"z{i}" for i in range(5)], p, color=plots.GREY)
-        bars[int(np.argmax(p))].set_color(plots.RED)
+        plots.prediction_bars(ax, [f"z{i}" for i in range(5)], p)
         for i, value in enumerate(p):
             ax.text(i, value + 0.02, f"{value:.2f}", ha="center", fontsize=9)
         ax.set_ylim(0, 1.1)
@@ -262,8 +261,7 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
         show_figure(output, fig, f"test image {i}: {text}")
         text = html.escape(text)  # ">99.9%" is text, not markup
         verdict = "right" if predictions[i].argmax() == t_test[i] else "wrong"
-        caption.value = (f"test image {i:,}: <b>{text}</b> (predicted digit, its probability, "
-                         f"true digit): <b>{verdict}</b>")
+        caption.value = f"test image {i:,}: <b>{text}</b>: <b>{verdict}</b>"
 
     def toggle(_):
         with index.hold_trait_notifications():

@@ -48,12 +48,12 @@ def assert_whole_pixel_ticks(ax):
         assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
 
 
-def test_caption_reads_pred_prob_true():
+def test_caption_reads_predicted_probability_true():
     p = np.zeros(10)
     p[7], p[1] = 0.97, 0.03
-    assert plots.caption(p, 7) == "7 97.0% (7)"
-    assert plots.caption(p, 2) == "7 97.0% (2)"
-    assert plots.caption(p) == "7 97.0%"
+    assert plots.caption(p, 7) == "predicted 7 (97.0%), true 7"
+    assert plots.caption(p, 2) == "predicted 7 (97.0%), true 2"
+    assert plots.caption(p) == "predicted 7 (97.0%)"
 
 
 @pytest.mark.parametrize("probability, text", [
@@ -106,9 +106,11 @@ def test_grid_captions_are_blue_when_right_and_red_when_wrong():
     fig = plots.plot_digit_grid(IMAGES, LABELS, p)
     titles = [ax.title for ax in fig.axes]
     assert [to_hex(t.get_color()) for t in titles].count(to_hex("red")) == 2
-    assert titles[1].get_text() == "3 91.0% (2)"
-    assert titles[0].get_text() == "7 91.0% (7)"
-    assert any(plots.CAPTION_KEY in t.get_text() for t in fig.texts)  # the key to the captions
+    assert titles[1].get_text() == "predicted 3 (91.0%), true 2"
+    assert titles[0].get_text() == "predicted 7 (91.0%), true 7"
+    # Not by hue alone: a wrong caption is bold as well.
+    assert [t.get_fontweight() for t in titles[:5]] == ["normal", "bold", "normal", "normal", "bold"]
+    assert any(plots.GRID_KEY in t.get_text() for t in fig.texts)  # the key to the colours
 
 
 def test_mistakes_never_read_100_percent():
@@ -116,7 +118,7 @@ def test_mistakes_never_read_100_percent():
     p = one_hot_like([5, 6, 2], confidence=1 - 1e-6)  # float32 softmax can round to this
     fig = plots.plot_mistakes(IMAGES[:3], labels, p)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == ["5 >99.9% (0)", "6 >99.9% (1)"]
+    assert titles == ["predicted 5 (>99.9%), true 0", "predicted 6 (>99.9%), true 1"]
 
 
 def test_grid_without_predictions_shows_labels():
@@ -250,3 +252,81 @@ def test_preprocessing_shows_the_three_steps_in_whole_pixels():
         assert_whole_pixel_ticks(ax)
     with pytest.raises(drawing.EmptyDrawingError):
         plots.plot_preprocessing(np.zeros((50, 50)))
+
+
+# --- figures for every reader: grayscale, red-green colour blindness, one caption format --------
+
+# Machado, Oliveira & Fernandes (2009), severity 1: what a protanope and a deuteranope see, as a
+# matrix on linear RGB. Lightness is compared as grayscale (ITU-R BT.601 luma, Pillow's "L").
+VISIONS = {
+    "grayscale": np.eye(3),
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868],
+                            [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968],
+                              [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+}
+
+
+def lightness(rgb, vision):
+    """Grayscale value (0-1) of sRGB colours ``rgb`` (..., 3) as seen with ``vision``."""
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(linear @ VISIONS[vision].T, 0, 1)
+    srgb = np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+    return srgb @ np.array([0.299, 0.587, 0.114])
+
+
+def bar_pixels(fig, ax):
+    """The rendered colour (RGB, 0-1) at the centre of each bar of ``ax``."""
+    fig.canvas.draw()
+    pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3] / 255
+    height = pixels.shape[0]
+    centres = [bar.get_window_extent() for bar in ax.patches]
+    return np.array([pixels[height - int((b.y0 + b.y1) / 2), int((b.x0 + b.x1) / 2)] for b in centres])
+
+
+@pytest.mark.parametrize("vision", VISIONS)
+def test_the_red_bar_differs_from_the_others_in_lightness(vision):
+    p = np.full(10, 0.4 / 9)
+    p[3] = 0.6
+    fig = plots.plot_prediction(IMAGES[0], p, 5)
+    shown = lightness(bar_pixels(fig, fig.axes[1]), vision)
+    others = np.delete(shown, 3)
+    # A quarter of the grayscale range: the red bar reads as a different bar without its hue.
+    assert np.all(np.abs(others - shown[3]) >= 0.25), (vision, shown.round(2))
+    assert to_hex(bar_pixels(fig, fig.axes[1])[3]) == to_hex("red")  # the post's red stays
+
+
+def test_curves_in_one_panel_differ_by_line_style_and_marker_and_panels_have_y_labels():
+    figures = [plots.plot_history(history_of(3)), plots.plot_activation("sigmoid"),
+               plots.plot_probabilities(one_hot_like([2])[0], 4), plots.plot_class_counts(LABELS)]
+    for fig in figures:
+        for ax in fig.axes:
+            assert ax.get_ylabel(), f"a panel titled {ax.get_title()!r} has no y label"
+            curves = [line for line in ax.lines if len(line.get_xdata()) > 2]
+            styles = [(line.get_linestyle(), line.get_marker()) for line in curves]
+            assert len({s for s, _ in styles}) == len(styles), styles
+            assert len({m for _, m in styles}) == len(styles), styles
+
+
+def test_every_prediction_figure_uses_the_one_caption_format():
+    p = one_hot_like([3, 7], confidence=0.97)
+    labels = np.array([5, 7])
+    expected = [plots.caption(p[0], 5), plots.caption(p[1], 7)]
+    assert expected == ["predicted 3 (97.0%), true 5", "predicted 7 (97.0%), true 7"]
+    assert plots.plot_prediction(IMAGES[0], p[0], 5).axes[0].get_xlabel() == expected[0]
+    assert [ax.get_title() for ax in plots.plot_digit_grid(IMAGES[:2], labels, p).axes[:2]] == expected
+    assert [ax.get_title() for ax in plots.plot_mistakes(IMAGES[:2], labels, p).axes
+            if ax.get_title()] == expected[:1]
+
+
+def test_grid_captions_do_not_run_into_each_other():
+    p = one_hot_like([8] * 10, confidence=1.0)  # the longest caption: "predicted 8 (>99.9%), true 0"
+    fig = plots.plot_digit_grid(IMAGES[:10], LABELS[:10], p)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for row in (fig.axes[:5], fig.axes[5:10]):
+        boxes = [ax.title.get_window_extent(renderer) for ax in row]
+        for left, right in zip(boxes, boxes[1:]):
+            assert left.x1 < right.x0, f"{row[0].get_title()!r} overlaps its neighbour"
