@@ -1,8 +1,8 @@
 """The built course website in headless Chromium (`make site-check`, after `make site`).
 
 Every page loads from a local server with no request leaving 127.0.0.1 (MathJax included), has no
-broken internal link, shows every figure its notebook stored, renders Hangul with a Korean font
-and typesets its math. Screenshots of every page go to artifacts/site/.
+broken internal link, shows every figure its notebook stored with its Korean alt text, renders
+Hangul with a Korean font and typesets its math. Screenshots of every page go to artifacts/site/.
 """
 
 import functools
@@ -134,6 +134,18 @@ def test_every_stored_figure_is_shown(source, pages):
         f"{source.name} stores {expected} figures, the page has {len(images)}"
     blank = [i["src"] for i in images if i["width"] == 0]
     assert not blank, f"figures that did not load on {source.name}: {blank}"
+
+
+@pytest.mark.parametrize("source", LESSONS, ids=[p.stem for p in LESSONS])
+def test_every_lesson_figure_has_its_cells_korean_alt_text(source, pages):
+    """A screen reader reads each figure's alt: the Korean text its cell's metadata gives."""
+    shown = pages[source].page.eval_on_selector_all(".cell_output img", "imgs => imgs.map(i => i.alt)")
+    expected = [build_site.alt_text(cell) for cell, images in
+                build_site.figure_cells(nbformat.read(source, as_version=4)) for _ in range(images)]
+    missing = [i for i, alt in enumerate(shown) if not re.search(r"[가-힣]", alt or "")]
+    assert not missing, f"{source.name}: figures {missing} have no Korean alt text: " \
+                        f"{[shown[i] for i in missing]}"
+    assert shown == expected
 
 
 def korean_fonts():
