@@ -15,10 +15,12 @@ import os
 import shutil
 import subprocess
 import time
+import tomllib
 from pathlib import Path
 
 import nox
 from nox.logger import logger
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent
 nox.options.default_venv_backend = "uv"
@@ -27,8 +29,8 @@ nox.options.envdir = str(ROOT / "build" / "nox")
 nox.options.download_python = "never"
 nox.options.error_on_missing_interpreters = True
 
-# What every set needs besides its pins: what the lessons import, and the runner's kernel.
-RUNNER = ["matplotlib", "ipycanvas", "ipykernel", "nbclient", "nbformat"]
+# What the runner needs in every set besides the course's own dependencies.
+RUNNER = ["ipykernel", "nbclient", "nbformat"]
 
 # The lower bounds of pyproject.toml's supported range. TensorFlow 2.16 is the first line with
 # Keras 3; 3.0.5 was the newest Keras when TensorFlow 2.16.1 came out; TensorFlow 2.16 needs
@@ -51,11 +53,14 @@ LOCK_PYTHONS = ["3.11", "3.13"]
 
 
 def install_args(name):
-    """What ``uv pip install`` (nox's session.install) gets to install set ``name``."""
+    """What ``uv pip install`` (nox's session.install) gets to install set ``name``: the lock, or
+    the set's pins with pyproject.toml's dependencies (what the lessons import) and the runner."""
     if name == "lock":
         return ["-r", str(LOCK)]
     pins = {"oldest": OLDEST, "colab": COLAB}[name]
-    return pins + [r for r in RUNNER if not any(p.startswith(f"{r}==") for p in pins)]
+    pinned = {Requirement(pin).name for pin in pins}
+    course = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    return pins + [r for r in course + RUNNER if Requirement(r).name not in pinned]
 
 
 def pyenv_folders():
@@ -139,3 +144,29 @@ def colab(session):
 def lock(session):
     """requirements.lock: what `make setup`, Binder and CI install."""
     run_lessons(session, install_args("lock"), WORKING_TREE)
+
+
+def shared_python(version):
+    """A Python ``version`` that every user can run (the hub's servers run as the students): not one
+    under root's home, as pyenv's often is; else ``version`` itself."""
+    for folder in os.environ["PATH"].split(os.pathsep) + pyenv_folders():
+        found = find_python(version, [folder])
+        if found and all(os.stat(p).st_mode & 0o001 for p in Path(found).resolve().parents):  # o+x
+            return found
+    return version
+
+
+@nox.session(python=shared_python(LOCK_PYTHONS[0]), reuse_venv=True, default=False)
+def hub(session):
+    """`make hub-check`: a class on a real JupyterHub (tools/hub_check.py), in the lock plus the hub's packages."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from hub_check import HUB_PACKAGES, PROXY, PROXY_PACKAGE
+
+    session.install("-r", str(LOCK), *HUB_PACKAGES)
+    session.install(*WORKING_TREE)
+    if not PROXY.exists():  # JupyterHub's proxy is a Node.js program
+        session.run("npm", "install", "--prefix", str(PROXY.parents[2]), "--no-audit", "--no-fund",
+                    "--loglevel=error", PROXY_PACKAGE, external=True)
+    session.run("python", str(ROOT / "tools" / "hub_check.py"), *session.posargs)

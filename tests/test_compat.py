@@ -72,6 +72,13 @@ def test_every_set_lies_in_the_supported_range(noxfile, name):
             f"set {name}: {library} {versions[library]} is outside pyproject's {RANGES[library]}"
 
 
+@pytest.mark.parametrize("name", ["oldest", "colab"])
+def test_every_set_installs_what_the_course_depends_on(noxfile, name):
+    installed = {Requirement(arg).name for arg in noxfile.install_args(name)}
+    declared = {Requirement(r).name for r in PYPROJECT["project"]["dependencies"]}
+    assert declared <= installed, f"set {name} lacks {declared - installed}"
+
+
 def test_the_oldest_set_holds_the_lower_bounds(noxfile):
     versions = set_pins(noxfile, "oldest")
     for library in ("tensorflow", "keras", "numpy", "ipywidgets"):
