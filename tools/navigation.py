@@ -11,7 +11,8 @@ Re-running it updates what it generated before instead of adding more:
   at the ref the Colab badge opens, then everywhere it calls ``helpers.environment.setup()``. An older
   first cell that set ``os.environ`` itself loses those lines; the rest of it (the lesson's imports)
   stays, as the code cell right after the setup cell;
-- ``00_index.ipynb`` gets the lesson table (cell id ``lesson-table``);
+- ``00_index.ipynb`` gets the lesson table (cell id ``lesson-table``), with each lesson's 예상 시간
+  (main path and [더 알아보기] minutes, read from its title cell: tools/lesson_time.py) and their total;
 - README.md gets the lesson table and the Binder badge between ``<!-- lessons:start/end -->`` and
   ``<!-- binder:start/end -->`` markers.
 
@@ -29,6 +30,8 @@ import tomllib
 from pathlib import Path
 
 import nbformat
+
+import lesson_time
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -114,15 +117,23 @@ def nav_line(names, titles, i):
     return f"{MARKER}\n" + " | ".join(parts)
 
 
-def lesson_table(names, titles, repo_url, link_prefix=""):
-    """Markdown table of the lessons, each with a link to open it and a Binder launch link."""
+def lesson_table(names, titles, repo_url, link_prefix="", times=None):
+    """Markdown table of the lessons, each with a link to open it and a Binder launch link.
+
+    ``times`` ({name: lesson_time.stated_minutes(...)}) adds 00's 예상 시간 column and a total row.
+    """
     rows = ["| 번호 | 레슨 | Binder에서 열기 | Colab에서 열기 |", "|:---:|---|:---:|:---:|"]
+    if times is not None:
+        rows = [rows[0] + " 예상 시간 |", rows[1] + "---|"]
     for name, text in zip(names, titles):
         if name == INDEX:
             continue
         text = re.sub(r"^\d\d\.\s*", "", text)  # the number has its own column
-        rows.append(f"| {name[:2]} | [{text}]({link_prefix}{name}) "
-                    f"| [열기]({binder_url(repo_url, name)}) | [열기]({colab_url(repo_url, name)}) |")
+        row = (f"| {name[:2]} | [{text}]({link_prefix}{name}) "
+               f"| [열기]({binder_url(repo_url, name)}) | [열기]({colab_url(repo_url, name)}) |")
+        rows.append(row if times is None else f"{row} {lesson_time.time_text(times.get(name))} |")
+    if times is not None:
+        rows.append(f"| | 합계 | | | {lesson_time.time_text(lesson_time.total_minutes(times.values()))} |")
     return "\n".join(rows)
 
 
@@ -215,7 +226,9 @@ def generate(root=ROOT):
         else:
             _set_setup_cell(nb, setup_source(repo))
         if path.name == INDEX:
-            table = lesson_table(names, titles, repo)
+            times = {p.name: lesson_time.stated_minutes(title_cell(n).source)
+                     for p, n in zip(paths, notebooks) if p.name != INDEX}
+            table = lesson_table(names, titles, repo, times=times)
             old = next((c for c in nb.cells if c.get("id") == "lesson-table"), None)
             if old is None:
                 raise ValueError(f"{path.name} needs a markdown cell with id 'lesson-table'")
