@@ -137,6 +137,7 @@ SITE_DIGEST := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('
 SITE_STAMP := $(SITE_VENV)/.installed-$(SITE_DIGEST)
 MATHJAX := build/site-npm/node_modules/mathjax/es5/tex-chtml.js
 
+	$(BIN)/python tools/navigation.py
 $(SITE_STAMP): site/requirements.txt
 	@test -x $(SITE_VENV)/bin/python || $(PYTHON) -m venv $(SITE_VENV)
 	$(SITE_VENV)/bin/python -m pip install --quiet -r site/requirements.txt
