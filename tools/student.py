@@ -23,17 +23,14 @@ Notebooks are found by their ``NN_name.ipynb`` pattern, never from a fixed list.
 """
 
 import argparse
-import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
-
 from execute_notebooks import run
+from git_branch import commit_folder
 from navigation import REF, notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,8 +97,8 @@ def write_edition(out, root=ROOT, branch=BRANCH):
             shutil.copy2(source, out / name)
     for path in (root / EDITION_FILES.name).iterdir():
         shutil.copy2(path, out / path.name)
-    for path in notebooks.iterdir():
-        if path.is_file() and path.suffix != ".ipynb":
+    for path in notebooks.iterdir():  # e.g. the glossary; not a model a lesson saved there
+        if path.is_file() and path.suffix not in (".ipynb", ".keras"):
             shutil.copy2(path, out / "notebooks" / path.name)
     written = []
     for path in lessons:
@@ -117,25 +114,12 @@ def write_edition(out, root=ROOT, branch=BRANCH):
 def commit_to_branch(folder, branch, repo=ROOT, message="학생용 배포판"):
     """Commit the files of ``folder`` as the whole tree of ``branch`` in the git repo ``repo``.
 
-    The branch's history grows by one commit per call (its parent is the branch's last commit),
-    so a hub's nbgitpuller can merge each update into the students' copies. The checkout of
-    ``repo`` and its index are left alone. Returns the new commit's id.
+    The branch's history grows by one commit per changed edition (its parent is the branch's last
+    commit), so a hub's nbgitpuller can merge each update into the students' copies. The checkout
+    of ``repo`` and its index are left alone (ghp-import, tools/git_branch.py). Returns the branch's
+    commit.
     """
-    def git(*args, env=None):
-        return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                              text=True, env=env).stdout.strip()
-
-    parent = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet",
-                             f"refs/heads/{branch}"], capture_output=True, text=True).stdout.strip()
-    with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        git("--work-tree", str(folder), "add", "--all", "--force", ".", env=env)
-        tree = git("write-tree", env=env)
-    if parent and git("rev-parse", f"{parent}^{{tree}}") == tree:
-        return parent  # nothing changed since the last edition
-    commit = git("commit-tree", tree, *(["-p", parent] if parent else []), "-m", message)
-    git("update-ref", f"refs/heads/{branch}", commit, *([parent] if parent else []))
-    return commit
+    return commit_folder(folder, branch, repo, message)
 
 
 def main(argv=None):
