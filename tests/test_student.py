@@ -114,7 +114,12 @@ def test_the_edition_is_committed_to_a_branch_with_a_growing_history(tmp_path, m
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "course@example.org")
     repo, folder = tmp_path / "repo", tmp_path / "edition"
     repo.mkdir()
-    git(repo, "init", "--quiet")
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    (repo / "course.txt").write_text("instructor", encoding="utf-8")
+    git(repo, "add", "course.txt")
+    git(repo, "commit", "--quiet", "-m", "course")
+    (repo / "course.txt").write_text("work in progress", encoding="utf-8")  # an author's edit
+    checkout = (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain"))
     folder.mkdir()
     (folder / "lesson.txt").write_text("v1", encoding="utf-8")
     first = student.commit_to_branch(folder, "student", repo=repo)
@@ -124,6 +129,8 @@ def test_the_edition_is_committed_to_a_branch_with_a_growing_history(tmp_path, m
     assert git(repo, "rev-list", "--count", "student") == "2"
     assert git(repo, "rev-parse", f"{second}^") == first
     assert git(repo, "show", "student:lesson.txt") == "v2"
+    assert git(repo, "ls-tree", "-r", "--name-only", "student") == "lesson.txt"  # the whole tree
+    assert (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain")) == checkout
 
 
 LINK_TO_MAIN = (f"/blob/{student.REF}/", "/HEAD?urlpath=", f"@{student.REF}")
