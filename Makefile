@@ -7,8 +7,12 @@
 #                 (all of them, or NB="notebooks/06_training.ipynb notebooks/07_prediction.ipynb")
 #   make lock     re-pin requirements.lock and environment.yml after editing requirements.in
 #   make browser-test  every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
-#   make binder-check  build Binder's environment from binder/ alone (no Docker) and run lessons in it
+#   make binder-env    Binder's environment alone (from the lock and binder/) in build/binder-env, committed
+#                      to the branch binder (then: git push origin binder)
+#   make binder-check  build Binder's image from the branch binder (no Docker), pull the lessons with
+#                      nbgitpuller as a launch link does, and run lessons 00 and 06 in it
 #   make budget   time and memory of every notebook, training speed (reported)
+#   make memory-limits  the smallest memory-cgroup limit each lesson completes in, by bisection (slow)
 #   make student  the student edition (solutions replaced by empty cells): build/student/ and build/student.zip
 #   make student-check  the student edition, then run each of its notebooks top to bottom
 #   make guide    from the last make budget: the tables of docs/instructor_guide.md and each lesson's 예상 시간
@@ -33,7 +37,7 @@ MEM_LIMIT ?= 2147483648
 # Notebooks `make outputs` re-executes (default: all; the tool finds them by their NN_name pattern).
 NB ?=
 
-.PHONY: setup lab test test-seed unit format outputs navigation lock clean binder-check budget browser-test \
+.PHONY: setup lab test test-seed unit format outputs navigation lock clean binder-env binder-check budget browser-test \
 	student student-check site site-check guide hub-check compat \
 	memory-limits
 
@@ -70,8 +74,6 @@ test: setup
 	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
-unit: setup
-	$(BIN)/python -m pytest -n 2 tests
 # The stored outputs hold on any CPU: strict nbval on the lessons that train, with Keras' seed shifted
 # (tests/shifted_seed) and an empty weight cache, as on a CPU whose arithmetic moves the weights.
 SEED_SHIFT ?= 1
@@ -83,6 +85,8 @@ test-seed: setup
 		$(BIN)/python -m pytest -n 2 --dist loadscope -p no:cacheprovider --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg $(TRAINING_LESSONS)
 
+unit: setup
+	$(BIN)/python -m pytest -n 2 tests
 
 format: setup
 	$(BIN)/python tools/navigation.py
@@ -100,11 +104,23 @@ lock: $(STAMP)
 		--custom-compile-command "make lock" requirements.in -o requirements.lock
 	$(BIN)/python tools/environment_file.py
 
+# The launch links start the image of the branch binder and pull the lessons into it, so a change to
+# the lessons never rebuilds the image; on GitHub the workflow binder-env regenerates and pushes the
+# branch when the lock or binder/ changes on main (ghp-import: the checkout is left alone).
+binder-env: $(STAMP)
+	$(BIN)/python tools/binder_env.py
+
 binder-check: setup
-	$(BIN)/python tools/binder_check.py
+	$(BIN)/python tools/binder_check.py $(BINDER_CHECK_FLAGS)
 
 budget: setup
 	$(BIN)/python tools/budget.py --json build/budget.json $(BUDGET_FLAGS)
+
+# Each lesson's kernel in a memory cgroup, as a hub limits a student, at limits found by bisection
+# (about seven runs of every lesson, so not in CI); writes docs/measurements.json (make guide and the
+# z2jh config's test read it). Needs Linux, root and a memory cgroup; elsewhere it says so and exits 0.
+memory-limits: setup
+	$(BIN)/python tools/memory_limit.py $(LIMITS_FLAGS)
 
 # Debian's chromium for the browser tests, and a Korean font so screenshots show Hangul (as root).
 BROWSER_PACKAGES := /usr/bin/chromium /usr/share/fonts/truetype/nanum/NanumGothic.ttf
@@ -130,6 +146,7 @@ student-check: $(STAMP)
 guide: setup
 	@test -f build/budget.json || $(BIN)/python tools/budget.py --no-speed --json build/budget.json
 	$(BIN)/python tools/instructor_guide.py
+	$(BIN)/python tools/navigation.py
 
 # The website's toolchain lives in its own venv, so the course's environment does not grow.
 SITE_VENV := build/site-venv
@@ -137,7 +154,6 @@ SITE_DIGEST := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('
 SITE_STAMP := $(SITE_VENV)/.installed-$(SITE_DIGEST)
 MATHJAX := build/site-npm/node_modules/mathjax/es5/tex-chtml.js
 
-	$(BIN)/python tools/navigation.py
 $(SITE_STAMP): site/requirements.txt
 	@test -x $(SITE_VENV)/bin/python || $(PYTHON) -m venv $(SITE_VENV)
 	$(SITE_VENV)/bin/python -m pip install --quiet -r site/requirements.txt

@@ -1,24 +1,31 @@
-"""Binder: its environment is the course's, postBuild prepares the image, launch links are generated.
+"""Binder: its environment is the course's and lives alone on the branch `binder`, postBuild prepares
+the image, launch links start that image and pull the lessons with nbgitpuller.
 
-The slow end-to-end check (a fresh environment built from binder/environment.yml alone, postBuild,
-notebooks executed in it) is `make binder-check`; these tests are the quick, static part.
+The slow end-to-end check (a fresh environment built from the branch's environment.yml alone, its
+postBuild, the lessons pulled with nbgitpuller and executed there) is `make binder-check`; these
+tests are the quick, static part.
 """
 
 import importlib.metadata
 import json
 import os
 import re
+import shutil
 import stat
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import binder_check
+import binder_env
+import git_branch
 import jsonschema
 import navigation
 import nbformat
 import pytest
 import yaml
+from environment_file import pinned_requirements
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
@@ -57,6 +64,69 @@ def test_pip_list_parsing_and_dropping():
         binder_check.drop_packages(requirements, ["scipy"])
     with pytest.raises(ValueError, match="pin python"):
         binder_check.python_version("dependencies:\n  - pip\n")
+
+
+# --- the branch `binder`: the environment alone, as the lock generates it -----------------------------
+
+def test_the_tree_is_the_environment_alone_and_pins_exactly_the_lock(tmp_path):
+    tree = binder_env.write_tree(tmp_path / "tree")
+    files = {p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()}
+    from_binder = {f"binder/{p.name}" for p in BINDER.iterdir() if p.is_file()}
+    assert files == from_binder | {"README.md"}  # no lesson, no helpers: they come with nbgitpuller
+    text = (tree / "binder" / "environment.yml").read_text(encoding="utf-8")
+    lock = pinned_requirements((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    assert binder_check.pip_requirements(text) == lock
+    assert binder_check.python_version(text) == "3.11"
+    assert "nbgitpuller" in {binder_check.requirement_name(line) for line in lock}
+    assert (tree / "binder" / "postBuild").stat().st_mode & stat.S_IXUSR
+    assert (tree / "binder" / "overrides.json").read_bytes() == (BINDER / "overrides.json").read_bytes()
+
+
+def test_the_binder_branch_is_what_the_lock_generates(tmp_path):
+    commit = git_branch.resolve(ROOT, binder_env.BRANCH)
+    if commit is None:
+        pytest.skip(f"no branch {binder_env.BRANCH} (nor origin/{binder_env.BRANCH}) in this clone: "
+                    "`make binder-env` writes it")
+    tree = binder_env.write_tree(tmp_path / "tree")
+    stale = git_branch.differences(tree, ROOT, commit)
+    assert stale == [], (f"the branch {binder_env.BRANCH} ({commit[:12]}) differs from what "
+                         f"requirements.lock and binder/ give in {', '.join(stale)}: run `make binder-env` "
+                         "(on GitHub the workflow binder-env does it for main)")
+
+
+def test_a_lock_changed_without_regenerating_the_branch_is_caught(tmp_path, monkeypatch):
+    for role in ("AUTHOR", "COMMITTER"):  # a machine without a git identity can run it too
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Course")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "course@example.org")
+    root = tmp_path / "course"
+    shutil.copytree(BINDER, root / "binder", symlinks=True)
+    shutil.copy2(ROOT / "requirements.lock", root / "requirements.lock")
+    subprocess.run(["git", "init", "--quiet", str(root)], check=True)
+    first = git_branch.commit_folder(binder_env.write_tree(tmp_path / "tree", root), "binder", root, "env")
+    assert git_branch.differences(binder_env.write_tree(tmp_path / "tree", root), root, "binder") == []
+    shown = git_branch.extract(root, "binder", tmp_path / "home")  # what binder-check builds from
+    assert git_branch.differences(shown, root, first) == []
+
+    lock = (root / "requirements.lock").read_text(encoding="utf-8")
+    pin = next(line for line in pinned_requirements(lock) if line.startswith("tabulate=="))
+    (root / "requirements.lock").write_text(lock.replace(pin, "tabulate==0.9.0"), encoding="utf-8")
+    (root / "binder" / "postBuild").chmod(0o644)
+    tree = binder_env.write_tree(tmp_path / "tree", root)
+    assert git_branch.differences(tree, root, "binder") == ["binder/environment.yml", "binder/postBuild"]
+    second = git_branch.commit_folder(tree, "binder", root, "env")  # what make binder-env does
+    assert git_branch.differences(tree, root, "binder") == []
+    assert git_branch.git(root, "rev-parse", f"{second}^") == first
+
+
+def test_a_lock_without_nbgitpuller_is_refused(tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(BINDER, root / "binder", symlinks=True)
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    (root / "requirements.lock").write_text(
+        "".join(line for line in lock.splitlines(keepends=True) if not line.startswith("nbgitpuller==")),
+        encoding="utf-8")
+    with pytest.raises(SystemExit, match="does not pin nbgitpuller"):
+        binder_env.write_tree(tmp_path / "tree", root)
 
 
 # --- every import of the course is installed by environment.yml -------------------------------------
@@ -113,8 +183,12 @@ def test_postbuild_is_an_executable_bash_script():
     # What it does is checked by running it: `make binder-check` runs it in Binder's environment.
     path = BINDER / "postBuild"
     assert path.stat().st_mode & stat.S_IXUSR, "binder/postBuild must be executable"
-    assert path.read_text(encoding="utf-8").startswith("#!/usr/bin/env bash\n")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("#!/usr/bin/env bash\n")
     subprocess.run(["bash", "-n", str(path)], check=True)
+    # The image is the environment alone: the lessons and helpers arrive with nbgitpuller, so
+    # postBuild installs nothing of the repository (a copy in the image would shadow the pulled one).
+    assert not re.search(r"pip install", text), "postBuild must not install the course's package"
 
 
 def lab_schema(plugin_id):
@@ -168,11 +242,53 @@ def repo_text_files():
             continue
 
 
+def pulled(url):
+    """(environment owner/repo/branch, nbgitpuller's repo, branch and JupyterLab path) of a launch link."""
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc) == ("https", "mybinder.org") and parts.path.startswith("/v2/gh/")
+    pull = urlsplit(parse_qs(parts.query)["urlpath"][0])
+    assert pull.path == "git-pull", f"{url} does not pull the lessons with nbgitpuller"
+    options = {key: value[0] for key, value in parse_qs(pull.query).items()}
+    return parts.path.removeprefix("/v2/gh/"), options["repo"], options["branch"], options["urlpath"]
+
+
+@pytest.mark.parametrize("name", [p.name for p in navigation.notebook_paths()])
+def test_a_launch_link_starts_the_binder_branch_and_opens_the_pulled_lesson(name):
+    repo = navigation.repository_url(ROOT)
+    owner_repo = repo.removeprefix("https://github.com/")
+    environment, content, branch, path = pulled(binder_env.launch_url(repo, f"notebooks/{name}", "main"))
+    assert environment == f"{owner_repo}/{binder_env.BRANCH}"
+    assert (content, branch) == (repo, "main")
+    # nbgitpuller pulls into a folder named like the repository (the URL's last part)
+    folder = owner_repo.split("/")[1]
+    assert path.startswith(f"lab/tree/{folder}/")
+    assert (ROOT / path.removeprefix(f"lab/tree/{folder}/")).is_file()
+
+
+def test_retarget_makes_a_launch_link_pull_another_branch():
+    repo = navigation.repository_url(ROOT)
+    link = binder_env.launch_url(repo, "notebooks/01_relu.ipynb", "main")
+    colab = navigation.colab_url(repo, "01_relu.ipynb")
+    text = f"[열기]({link}) | [Colab]({colab}) | [열기]({link})"
+    moved = binder_env.retarget(text, "class/a", "main")
+    links = re.findall(r"\((https://mybinder[^)]*)\)", moved)
+    assert len(links) == 2 and all(pulled(url)[2] == "class/a" for url in links)
+    assert all(pulled(url)[:2] + pulled(url)[3:] == pulled(link)[:2] + pulled(link)[3:] for url in links)
+    assert colab in moved  # only the Binder links change
+    assert binder_env.retarget(moved, "student", "main") == moved  # no link pulls main any more
+
+
+def test_the_course_links_launch_the_binder_branch():
+    repo = navigation.repository_url(ROOT)
+    for name in (navigation.INDEX, "06_training.ipynb"):
+        assert navigation.binder_url(repo, name) == binder_env.launch_url(
+            repo, f"notebooks/{name}", navigation.REF), "navigation.binder_url must use binder_env.launch_url"
+
+
 def test_binder_links_are_built_from_the_repository_url():
     repo = navigation.repository_url(ROOT)
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f"[![Binder](https://mybinder.org/badge_logo.svg)]({navigation.binder_url(repo)})" in readme
-    assert navigation.binder_url(repo).endswith("?urlpath=lab/tree/notebooks/00_index.ipynb")
     allowed = {"https://mybinder.org/badge_logo.svg"}
     allowed |= {navigation.binder_url(repo, p.name) for p in navigation.notebook_paths()}
     checked = 0

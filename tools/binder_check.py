@@ -1,18 +1,27 @@
-"""Build Binder's environment without Docker, then run lessons in it (`make binder-check`).
+"""Build Binder's image from the branch `binder` without Docker, pull the lessons as a launch link
+does, and run lessons in it (`make binder-check`).
 
-repo2docker builds the image from binder/environment.yml (a link to environment.yml) and then runs
-binder/postBuild. This check does the same as closely as it can on a machine without Docker:
+repo2docker builds the image from the branch's binder/environment.yml, then runs its binder/postBuild;
+a launch link then has nbgitpuller pull the lessons into a folder named like the repository. This
+check does the same as closely as it can on a machine without Docker:
 
-1. a fresh virtual environment, build/binder-venv, made with the Python that environment.yml pins
+1. the files of the branch `binder` (the local branch, else origin/binder; `make binder-env` writes
+   it) in a temporary home folder, as repo2docker copies them into the image's home;
+2. a fresh virtual environment, build/binder-venv, made with the Python that environment.yml pins
    and ONLY its pip: list (`pip install -r`, with dependencies, as conda's pip does); it is reused
    while that list is unchanged (the stamp file's name carries its digest);
-2. binder/postBuild, run inside it (with MNIST_NPZ set it verifies that file instead of
-   downloading MNIST); the JupyterLab settings it installs must be binder/overrides.json;
-3. the index and the training lesson, executed with that environment's `jupyter execute` (so its
-   own kernel) on copies in a temporary folder; any error fails the check.
+3. the branch's postBuild, run inside it (with MNIST_NPZ set it downloads nothing); the JupyterLab
+   settings it installs must be the branch's overrides.json, and nbgitpuller's server extension
+   must be enabled;
+4. the lessons pulled with that environment's `gitpuller` (nbgitpuller's own code, depth 1) from a
+   bare clone of this repository standing in for GitHub, into home/<repository name>, so only
+   committed lessons count;
+5. the index and the training lesson, executed there with that environment's `jupyter execute`
+   (so its own kernel); any error fails the check.
 
     python tools/binder_check.py                   # the check (make binder-check)
     python tools/binder_check.py --drop matplotlib # prove it fails when a package is missing
+    python tools/binder_check.py --content-branch student   # the student edition's branch
 
 With ``--drop`` (or ``BINDER_CHECK_DROP=name,name``) the named packages are removed from a copy of the
 pip list and a separate environment (build/binder-venv-drop-...) is built: the check must then fail.
@@ -30,16 +39,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import git_branch
 import yaml
+from binder_env import BRANCH
+from navigation import INDEX, REF, notebook_paths, repository_url
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from helpers.environment import quiet_tensorflow
-from navigation import INDEX, NOTEBOOKS, notebook_paths
 
 ROOT = Path(__file__).resolve().parent.parent
-ENVIRONMENT = ROOT / "binder" / "environment.yml"
-OVERRIDES = ROOT / "binder" / "overrides.json"
 SETTINGS = Path("share/jupyter/lab/settings/overrides.json")  # inside the environment's prefix
 BUILD = ROOT / "build"
 TRAINING = "06_training.ipynb"
@@ -124,7 +133,7 @@ def build_venv(venv, requirements, key, interpreter=sys.executable, after_instal
     """Create ``venv`` with only ``requirements`` (pip requirement lines), unless it was already
     built for ``key`` (bytes: whatever decides its content); return True if it was built.
 
-    The tools' one venv builder (binder-check, compat, hub-check). ``after_install(venv)`` runs
+    ``after_install(venv)`` runs
     before the venv is marked complete, so a failure there means a rebuild next time.
     """
     stamp = venv / f".installed-{hashlib.sha256(key).hexdigest()[:16]}"
@@ -153,51 +162,87 @@ def venv_environment(venv):
     return quiet_tensorflow(env)
 
 
+def puller_enabled(venv, env):
+    """Whether Jupyter Server in ``venv`` loads nbgitpuller, which the launch links' git-pull needs."""
+    listing = subprocess.run([venv / "bin" / "jupyter", "server", "extension", "list"], check=False, env=env,
+                             capture_output=True, text=True)
+    return any("nbgitpuller" in line and "enabled" in line
+               for line in (listing.stdout + listing.stderr).splitlines())
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drop", action="append", default=[], metavar="PACKAGE",
                         help="leave PACKAGE out of (a copy of) the pip list: the check must fail")
+    parser.add_argument("--branch", default=BRANCH, help=f"the environment's branch (default {BRANCH})")
+    parser.add_argument("--content-branch", default=REF,
+                        help=f"the branch nbgitpuller pulls the lessons from (default {REF})")
+    # Until the setup cell makes helpers importable from a pulled folder by itself, the kernel gets
+    # that folder on PYTHONPATH; --no-pythonpath shows whether a launch link works without it.
+    parser.add_argument("--no-pythonpath", action="store_true",
+                        help="run the lessons without the pulled folder on PYTHONPATH")
     args = parser.parse_args(argv)
     drop = args.drop + [n for n in os.environ.get("BINDER_CHECK_DROP", "").split(",") if n.strip()]
 
     start = time.perf_counter()
-    raw = ENVIRONMENT.read_bytes()
-    requirements = pip_requirements(raw.decode("utf-8"))
+    commit = git_branch.resolve(ROOT, args.branch)
+    if commit is None:
+        raise SystemExit(f"binder-check: there is no branch {args.branch} (nor origin/{args.branch}): "
+                         "`make binder-env` writes it from requirements.lock and binder/")
+    name = repository_url(ROOT).rsplit("/", 1)[-1]  # nbgitpuller's folder: the URL's last part
     venv = BUILD / "binder-venv"
     if drop:
-        requirements = drop_packages(requirements, drop)
         venv = BUILD / ("binder-venv-drop-" + "-".join(sorted(canonicalize_name(n) for n in drop)))
         print(f"binder-check: TEST MODE, pip list without {', '.join(drop)}: this must fail")
     env = venv_environment(venv)
-    names = [p.name for p in notebook_paths() if p.name in (INDEX, TRAINING)]
-    if len(names) != 2:
-        raise SystemExit(f"binder-check: notebooks/ must hold {INDEX} and {TRAINING}")
     try:
-        # The environment is rebuilt only when binder/environment.yml (or --drop) changes.
-        python = python_version(raw.decode("utf-8"))
-        interpreter = shutil.which(f"python{python}")
-        if interpreter is None:
-            raise SystemExit(f"binder-check: environment.yml pins python={python}, but python{python} "
-                             "is not on PATH")
-        if not build_venv(venv, requirements, key=raw + repr(sorted(drop)).encode(),
-                          interpreter=interpreter):
-            print(f"binder-check: reusing {venv.relative_to(ROOT)} (environment.yml unchanged)")
-        run([ROOT / "binder" / "postBuild"], cwd=ROOT, env=env)
-        installed = venv / SETTINGS
-        if not installed.is_file() or installed.read_bytes() != OVERRIDES.read_bytes():
-            print(f"binder-check: FAILED: postBuild did not install {OVERRIDES.relative_to(ROOT)} "
-                  f"as {installed}", file=sys.stderr)
-            return 1
         with tempfile.TemporaryDirectory(prefix="binder-check-") as tmp:
-            folder = shutil.copytree(NOTEBOOKS, Path(tmp) / "notebooks")
+            home = git_branch.extract(ROOT, commit, Path(tmp) / "home")
+            print(f"binder-check: the environment of branch {args.branch} ({commit[:12]}) in {home}")
+            raw = (home / "binder" / "environment.yml").read_bytes()
+            requirements = pip_requirements(raw.decode("utf-8"))
+            if drop:
+                requirements = drop_packages(requirements, drop)
+            python = python_version(raw.decode("utf-8"))
+            interpreter = shutil.which(f"python{python}")
+            if interpreter is None:
+                raise SystemExit(f"binder-check: environment.yml pins python={python}, but "
+                                 f"python{python} is not on PATH")
+            # The environment is rebuilt only when the branch's environment.yml (or --drop) changes.
+            if not build_venv(venv, requirements, key=raw + repr(sorted(drop)).encode(),
+                              interpreter=interpreter):
+                print(f"binder-check: reusing {venv.relative_to(ROOT)} (environment.yml unchanged)")
+            run([home / "binder" / "postBuild"], cwd=home, env=env)
+            installed = venv / SETTINGS
+            if not installed.is_file() or \
+                    installed.read_bytes() != (home / "binder" / "overrides.json").read_bytes():
+                print(f"binder-check: FAILED: postBuild did not install the branch's "
+                      f"binder/overrides.json as {installed}", file=sys.stderr)
+                return 1
+            if not puller_enabled(venv, env):
+                print("binder-check: FAILED: Jupyter Server does not load nbgitpuller in this "
+                      "environment, so a launch link cannot pull the lessons: requirements.in must "
+                      "list nbgitpuller (then make lock and make binder-env)", file=sys.stderr)
+                return 1
+            origin = Path(tmp) / "origin" / f"{name}.git"  # stands in for the public repository
+            run(["git", "clone", "--bare", "--quiet", ROOT, origin])
+            run([venv / "bin" / "gitpuller", origin.as_uri(), args.content_branch, home / name],
+                cwd=home, env=env)
+            folder = home / name / "notebooks"
+            names = [p.name for p in notebook_paths(folder) if p.name in (INDEX, TRAINING)]
+            if len(names) != 2:
+                raise SystemExit(f"binder-check: the pulled notebooks/ must hold {INDEX} and {TRAINING}")
+            if not args.no_pythonpath:
+                env["PYTHONPATH"] = str(home / name)
             run([venv / "bin" / "jupyter", "execute", "--timeout=600", *(folder / n for n in names)],
                 cwd=folder, env=env)
     except subprocess.CalledProcessError as error:
         print(f"binder-check: FAILED ({Path(str(error.cmd[0])).name} exited with "
               f"{error.returncode}); see the output above", file=sys.stderr)
         return 1
-    print(f"binder-check: OK in {time.perf_counter() - start:.0f} s ({', '.join(names)} ran "
-          "without error in Binder's environment)")
+    print(f"binder-check: OK in {time.perf_counter() - start:.0f} s ({', '.join(names)} of "
+          f"{args.content_branch}, pulled by nbgitpuller, ran without error in the image of "
+          f"branch {args.branch})")
     return 0
 
 
