@@ -1,6 +1,10 @@
-"""The course's TensorFlow settings: one home for every kernel, test and tool that imports TensorFlow.
+"""Where a kernel runs: the course's TensorFlow settings, every notebook's setup, and a bug report's facts.
 
-They only take effect when set before TensorFlow is imported.
+``quiet_tensorflow()`` is the one home of the TensorFlow settings for every kernel, test and tool
+that imports TensorFlow (they only take effect before TensorFlow is imported); ``setup()`` is what
+every notebook's first cell runs; ``report()`` prints the versions, the place (Colab, Binder, a
+JupyterHub, this computer) and the processors that a question or bug report about a lesson needs
+(the issue forms in .github/ISSUE_TEMPLATE ask for it).
 """
 
 import importlib.abc
@@ -25,6 +29,116 @@ def quiet_tensorflow(environ=None):
     for name, value in TF_ENV.items():
         environ.setdefault(name, value)
     return environ
+
+
+# --- what to paste into a bug report -------------------------------------------------------------
+
+# (label, module, distributions that provide it); the first distribution installed is reported.
+PACKAGES = (
+    ("TensorFlow", "tensorflow", ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "tf-nightly")),
+    ("Keras", "keras", ("keras",)),
+    ("NumPy", "numpy", ("numpy",)),
+    ("ipywidgets", "ipywidgets", ("ipywidgets",)),
+    ("matplotlib", "matplotlib", ("matplotlib",)),
+    ("ipycanvas", "ipycanvas", ("ipycanvas",)),
+    ("koreanize-matplotlib", "koreanize_matplotlib", ("koreanize-matplotlib",)),
+    ("course (helpers)", "helpers", ("dl-architecture-course",)),
+)
+
+
+def package_version(module, distributions, modules=None):
+    """The version this kernel uses: the imported module's, else the installed one, else "not installed".
+
+    A kernel keeps the version it imported when a newer one is installed under it (as after a
+    ``pip install`` in Colab); both are shown then.
+    """
+    from importlib import metadata
+
+    modules = sys.modules if modules is None else modules
+    installed = None
+    for name in distributions:
+        try:
+            installed = metadata.version(name)
+            break
+        except metadata.PackageNotFoundError:
+            continue
+    loaded = getattr(modules.get(module), "__version__", None)
+    if loaded and installed and loaded != installed:
+        return f"{loaded} (installed now: {installed}; restart the kernel to use it)"
+    return loaded or installed or "not installed"
+
+
+def where_it_runs(environ=None, modules=None):
+    """Colab, Binder, a JupyterHub or this computer, from what each sets in a kernel's environment."""
+    environ = os.environ if environ is None else environ
+    modules = sys.modules if modules is None else modules
+    if "google.colab" in modules or "COLAB_RELEASE_TAG" in environ:
+        return "Colab"
+    if any(name.startswith("BINDER_") for name in environ):  # Binder runs on a JupyterHub: first
+        return f"Binder ({environ.get('BINDER_LAUNCH_HOST', 'mybinder.org')})"
+    if "JUPYTERHUB_API_URL" in environ or "JUPYTERHUB_USER" in environ:
+        return "a JupyterHub (a class or institution hub)"
+    if "VSCODE_PID" in environ:
+        return "this computer, in VS Code"
+    if "ipykernel" in modules:
+        return "this computer, in JupyterLab or another Jupyter client"
+    return "this computer, in plain Python (not a Jupyter kernel)"
+
+
+def _processors(modules):
+    gpus = "unknown"
+    tensorflow = modules.get("tensorflow")
+    if tensorflow is not None:
+        gpus = f"{len(tensorflow.config.list_physical_devices('GPU'))} (seen by TensorFlow)"
+    elif os.path.isdir("/proc/driver/nvidia/gpus"):
+        gpus = f"{len(os.listdir('/proc/driver/nvidia/gpus'))} (NVIDIA driver; TensorFlow not imported yet)"
+    elif sys.platform.startswith("linux"):
+        gpus = "0 (no NVIDIA driver)"
+    return f"{os.cpu_count()} CPUs; GPUs: {gpus}"
+
+
+def _memory(environ):
+    try:
+        ram = f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 1e9:.1f} GB RAM"
+    except (AttributeError, ValueError, OSError):  # Windows has no sysconf
+        ram = "RAM unknown"
+    limit = environ.get("MEM_LIMIT")  # set by JupyterHub's spawners and Binder
+    return ram + (f"; limit {int(limit) / 1e9:.1f} GB (MEM_LIMIT)" if limit and limit.isdigit() else "")
+
+
+class Report(str):
+    """The text of :func:`report`. Already printed, so a cell ending in ``report()`` shows no Out[]."""
+
+    def _ipython_display_(self):
+        pass
+
+
+def report(environ=None, modules=None):
+    """Print, and return, what a bug report needs: versions, where the kernel runs, its processors.
+
+    ``from helpers.environment import report; report()``. Nothing here raises: a missing package
+    reads "not installed", anything that cannot be found out reads "unknown".
+    """
+    import platform
+
+    environ = os.environ if environ is None else environ
+    modules = sys.modules if modules is None else modules
+    parts = [("Python", lambda: f"{platform.python_version()} ({platform.python_implementation()})"),
+             ("OS", lambda: f"{platform.platform()} ({platform.machine()})"),
+             ("where", lambda: where_it_runs(environ, modules))]
+    parts += [(label, lambda m=module, d=dists: package_version(m, d, modules))
+              for label, module, dists in PACKAGES]
+    parts += [("processors", lambda: _processors(modules)), ("memory", lambda: _memory(environ))]
+    lines = []
+    for label, find in parts:
+        try:
+            value = find()
+        except Exception as error:  # noqa: BLE001 (a report must come out whatever is broken)
+            value = f"unknown ({type(error).__name__}: {error})"
+        lines.append(f"- {label}: {value}")
+    text = Report("\n".join(lines))
+    print(text)
+    return text
 
 
 # --- the setup cell every notebook starts with ---------------------------------------------------

@@ -1,4 +1,5 @@
-"""The pinned environment: one lock file, and environment.yml (conda, Binder) pinning the same."""
+"""The environment: one lock file and environment.yml pinning the same; the report of where a kernel
+runs (helpers.environment.report) and the issue forms that ask for it."""
 
 import re
 from importlib import metadata
@@ -70,3 +71,104 @@ def test_this_environment_is_the_locked_one():
         if installed not in requirement.specifier:
             wrong.append(f"{requirement.name}: {installed} installed, lock says {requirement.specifier}")
     assert wrong == [], "run `make setup` to install requirements.lock"
+
+
+# --- helpers.environment.report(): what a bug report asks for ------------------------------------
+
+def test_a_missing_package_reads_not_installed_and_the_report_still_comes_out(monkeypatch):
+    from helpers import environment
+
+    missing = environment.package_version("no_such_module", ("no-such-distribution",), modules={})
+    assert missing == "not installed"
+    monkeypatch.setattr(environment, "PACKAGES", (*environment.PACKAGES,
+                                                  ("Missing", "no_such_module", ("no-such-distribution",))))
+    assert "- Missing: not installed" in environment.report(environ={}, modules={}).splitlines()
+
+
+def test_an_imported_version_that_differs_from_the_installed_one_says_restart():
+    from types import SimpleNamespace
+
+    from helpers import environment
+
+    installed = metadata.version("numpy")
+    modules = {"numpy": SimpleNamespace(__version__="1.0.0")}
+    assert environment.package_version("numpy", ("numpy",), modules) == (
+        f"1.0.0 (installed now: {installed}; restart the kernel to use it)")
+    assert environment.package_version("numpy", ("numpy",), {}) == installed
+
+
+@pytest.mark.parametrize(("environ", "modules", "expected"), [
+    ({"COLAB_RELEASE_TAG": "release-colab-20261101"}, {}, "Colab"),
+    ({}, {"google.colab": object()}, "Colab"),
+    # Binder runs on a JupyterHub, so it sets both: Binder must win
+    ({"BINDER_LAUNCH_HOST": "https://mybinder.org/", "JUPYTERHUB_USER": "x"}, {},
+     "Binder (https://mybinder.org/)"),
+    ({"JUPYTERHUB_API_URL": "http://hub:8081/hub/api"}, {}, "a JupyterHub (a class or institution hub)"),
+    ({}, {"ipykernel": object()}, "this computer, in JupyterLab or another Jupyter client"),
+    ({}, {}, "this computer, in plain Python (not a Jupyter kernel)"),
+])
+def test_where_it_runs(environ, modules, expected):
+    from helpers.environment import where_it_runs
+
+    assert where_it_runs(environ, modules) == expected
+
+
+def test_report_prints_what_it_returns_and_survives_a_broken_module(capsys):
+    from helpers.environment import report
+
+    broken_tensorflow = object()  # imported, but without the config TensorFlow has
+    text = report(environ={"MEM_LIMIT": "2147483648", "COLAB_RELEASE_TAG": "r"},
+                  modules={"tensorflow": broken_tensorflow})
+    assert capsys.readouterr().out == text + "\n"
+    lines = dict(line[2:].split(": ", 1) for line in text.splitlines())
+    assert list(lines)[:3] == ["Python", "OS", "where"] and lines["where"] == "Colab"
+    assert lines["processors"].startswith("unknown (AttributeError")
+    assert lines["memory"].endswith("limit 2.1 GB (MEM_LIMIT)")
+    assert not hasattr(str, "_ipython_display_") and hasattr(text, "_ipython_display_")  # no Out[] repeat
+
+
+# --- the issue forms ask for that report, for every lesson ----------------------------------------
+
+FORMS = ROOT / ".github" / "ISSUE_TEMPLATE"
+
+
+def form_fields(name):
+    body = yaml.safe_load((FORMS / name).read_text(encoding="utf-8"))["body"]
+    return {item.get("id"): item for item in body}
+
+
+@pytest.mark.parametrize("name", ["bug_report.yml", "question.yml"])
+def test_forms_list_every_lesson_and_tell_the_report_line_that_works(name, capsys):
+    import nbformat
+    from navigation import notebook_paths, title
+
+    expected = [f"{path.stem} · {title(nbformat.read(path, as_version=4)).split('. ', 1)[-1]}"
+                for path in notebook_paths()]
+    options = form_fields(name)["lesson"]["attributes"]["options"]
+    assert options[:-1] == expected, f"update the lesson list of .github/ISSUE_TEMPLATE/{name}"
+    command = re.search(r"`(from helpers\.environment import report; report\(\))`",
+                        form_fields(name)["versions"]["attributes"]["description"]).group(1)
+    exec(command, {})  # noqa: S102 (the very line students are told to run)
+    assert "- TensorFlow: " in capsys.readouterr().out
+
+
+def test_bug_form_asks_lesson_cell_place_and_versions():
+    fields = form_fields("bug_report.yml")
+    for required in ("lesson", "cell", "where", "what-happened", "versions"):
+        assert fields[required]["validations"]["required"] is True, required
+    places = " ".join(fields["where"]["attributes"]["options"])
+    for place in ("Colab", "Binder", "JupyterLab", "JupyterHub"):
+        assert place in places
+
+
+def test_contact_links_point_at_this_course():
+    from navigation import repository_url
+
+    repo = repository_url()
+    owner, name = repo.rstrip("/").split("/")[-2:]
+    config = yaml.safe_load((FORMS / "config.yml").read_text(encoding="utf-8"))
+    urls = [link["url"] for link in config["contact_links"]]
+    assert urls[0] == f"https://{owner}.github.io/{name}/"
+    anchor = urls[1].removeprefix(f"{repo}#")
+    headings = re.findall(r"^## (.+)$", (ROOT / "README.md").read_text(encoding="utf-8"), re.MULTILINE)
+    assert anchor in [heading.strip().lower().replace(" ", "-") for heading in headings], urls[1]
