@@ -1,18 +1,14 @@
-"""The version matrix's runner and table (`make compat`; noxfile.py builds the environments).
+"""The version matrix's runner and table (`make compat`; noxfile.py builds one environment per run).
 
-``run`` is what each nox session runs inside its version set's environment: every notebook
-(``NN_name.ipynb``) top to bottom in a fresh kernel of that environment, in a scratch copy of
-``notebooks/`` with an empty weight cache (as a new student session), ``MNIST_NPZ`` passed on. The
-notebooks' own checks (their silent ``assert``s) decide; outputs are not compared with the stored
-ones, since log formats differ between versions. It writes ``build/compat/RUN.json``: the versions
-the environment really holds, the seconds the environment took to build and each notebook's result.
+``run`` (inside a run's environment, started by nox): every notebook (``NN_name.ipynb``) top to bottom
+in a fresh kernel, in a scratch copy of ``notebooks/`` with an empty weight cache, ``MNIST_NPZ``
+passed on. The notebooks' own checks decide; outputs are not compared (log formats differ between
+versions). It writes ``build/compat/RUN.json``: the versions the environment holds, its build time
+and each notebook's result. ``report`` (the course's environment) tabulates nox's last report and
+those records; ``--readme`` writes them into README.md, only when all four runs passed.
 
-``report`` (the course's environment) reads nox's report and those files and prints the tables;
-with ``--readme`` it writes them, dated, between the README's compat markers, only when every run
-of every set passed.
-
-    python tools/compat.py run oldest --build-seconds 12.5    # inside a set's environment (nox)
-    python tools/compat.py report [--readme]                  # after nox --report build/compat/nox.json
+    python tools/compat.py run oldest --build-seconds 12.5
+    python tools/compat.py report [--readme]
 """
 
 import argparse
@@ -83,7 +79,7 @@ def run_all(name, build_seconds, out):
         print("note: MNIST_NPZ is not set, so the lessons download MNIST with Keras", flush=True)
     record = {"run": name, "versions": installed_versions(), "build_seconds": build_seconds,
               "notebooks": {}}
-    print(f"[{name}] {describe(record['versions'])}", flush=True)
+    print(f"[{name}] {record['versions']}", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"compat-{name}-") as scratch:
         work = shutil.copytree(ROOT / "notebooks", Path(scratch, "notebooks"))
         os.environ["DLA_CACHE_DIR"] = str(Path(scratch, "cache"))  # no trained weights yet
@@ -97,13 +93,6 @@ def run_all(name, build_seconds, out):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1), encoding="utf-8")
     return record
-
-
-def describe(versions):
-    tf = versions.get("tensorflow-cpu") or versions.get("tensorflow", "?")
-    return (f"Python {versions['python']}, TF {tf}, Keras {versions.get('keras', '?')}, "
-            f"NumPy {versions.get('numpy', '?')}, ipywidgets {versions.get('ipywidgets', '?')}, "
-            f"matplotlib {versions.get('matplotlib', '?')}")
 
 
 def cell_text(result):
@@ -130,13 +119,6 @@ def load_runs(nox_report=NOX_REPORT, results=RESULTS):
     return runs
 
 
-def failures(runs):
-    """(run, notebook or None, error) for every failed notebook and every run that did not run."""
-    found = [(name, None, r["reason"]) for name, r in runs.items() if "reason" in r]
-    return found + [(name, nb, result["error"]) for name, r in runs.items()
-                    for nb, result in r.get("notebooks", {}).items() if result["error"]]
-
-
 def tables(runs):
     """Markdown: each run's versions and times, then notebook x run."""
     from tabulate import tabulate  # the course's environment has it; a set's environment does not
@@ -158,34 +140,32 @@ def tables(runs):
     return versions + "\n\n" + tabulate(grid, ["notebook", *runs], tablefmt="github")
 
 
-def readme_section(runs, cores):
-    """The README's compat section: when and where it was measured, then the tables."""
-    when = max(r["finished"] for r in runs.values())
-    return (f"측정: {when}, {cores}코어 Linux, `make compat COMPAT_FLAGS=--readme` (네 실행 모두, "
-            "환경은 새로 만들고 노트북마다 새 커널; environment는 환경을 만든 시간(uv, 내려받은 패키지는 "
-            "캐시에서), notebooks는 노트북 실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 늘어납니다. "
-            "정확도는 `Test accuracy:`를 출력하는 노트북의 값).\n\n" + tables(runs))
-
-
 def report(readme, nox_report=NOX_REPORT, results=RESULTS, readme_path=ROOT / "README.md"):
+    """Print the tables and every failure; with ``readme``, write them into the README if all four
+    runs passed. Returns the exit status."""
     runs = load_runs(nox_report, results)
     print(tables(runs))
-    failed = failures(runs)
+    failed = [(name, None, r["reason"]) for name, r in runs.items() if "reason" in r]
+    failed += [(name, nb, result["error"]) for name, r in runs.items()
+               for nb, result in r.get("notebooks", {}).items() if result["error"]]
     for name, nb, error in failed:
         print(f"\nFAILED {name}{' / ' + nb if nb else ''}: {error}")
-    if not readme:
-        return 1 if failed else 0
     missing = [name for name in ALL_RUNS if name not in runs]
-    if failed or missing:
+    if readme and (failed or missing):
         print(f"\nREADME.md was left as it was: it records a run of {', '.join(ALL_RUNS)} in which "
               f"every notebook passed{' (missing: ' + ', '.join(missing) + ')' if missing else ''}.")
         return 1
-    runs = {name: runs[name] for name in ALL_RUNS}
-    text = replace_between(readme_path.read_text(encoding="utf-8"), "compat",
-                           readme_section(runs, os.cpu_count()))
-    readme_path.write_text(text, encoding="utf-8")
-    print("updated README.md (compat)")
-    return 0
+    if readme:
+        runs = {name: runs[name] for name in ALL_RUNS}
+        section = (f"측정: {max(r['finished'] for r in runs.values())}, {os.cpu_count()}코어 Linux, "
+                   "`make compat COMPAT_FLAGS=--readme` (네 실행 모두, 환경은 새로 만들고 노트북마다 새 "
+                   "커널; environment는 환경을 만든 시간(uv, 내려받은 패키지는 캐시에서), notebooks는 노트북 "
+                   "실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 늘어납니다. 정확도는 `Test accuracy:`를 "
+                   "출력하는 노트북의 값).\n\n" + tables(runs))
+        readme_path.write_text(replace_between(readme_path.read_text(encoding="utf-8"), "compat", section),
+                               encoding="utf-8")
+        print("updated README.md (compat)")
+    return 1 if failed else 0
 
 
 def main(argv=None):
