@@ -12,6 +12,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+import binder_env  # noqa: E402
 import student  # noqa: E402
 
 LESSONS = student.lesson_paths(ROOT / "notebooks")
@@ -97,10 +98,10 @@ def test_the_edition_is_the_instructor_notebook_but_for_solutions_checks_and_lin
 def test_the_edition_carries_what_a_student_needs(edition_folder):
     assert (edition_folder / "helpers" / "__init__.py").exists()
     assert (edition_folder / "requirements.lock").exists()
-    others = [p.name for p in (ROOT / "notebooks").iterdir()
-              if p.is_file() and p.suffix != ".ipynb"]
-    for name in others:  # e.g. the glossary
+    tracked = git(ROOT, "ls-files", "notebooks").splitlines()
+    for name in (Path(p).name for p in tracked if not p.endswith(".ipynb")):  # e.g. the glossary
         assert (edition_folder / "notebooks" / name).exists()
+    assert not list((edition_folder / "notebooks").glob("*.keras")), "a lesson's saved model"
 
 
 def git(repo, *args):
@@ -133,7 +134,7 @@ def test_the_edition_is_committed_to_a_branch_with_a_growing_history(tmp_path, m
     assert (git(repo, "rev-parse", "HEAD"), git(repo, "status", "--porcelain")) == checkout
 
 
-LINK_TO_MAIN = (f"/blob/{student.REF}/", "/HEAD?urlpath=", f"@{student.REF}")
+LINK_TO_MAIN = (f"/blob/{student.REF}/", "/HEAD?urlpath=", f"@{student.REF}", f"%26branch%3D{student.REF}")
 
 
 def test_the_editions_links_open_the_edition_never_main(edition_folder):
@@ -143,11 +144,11 @@ def test_the_editions_links_open_the_edition_never_main(edition_folder):
              for pattern in LINK_TO_MAIN if pattern in text]
     assert leaks == []
     index = texts[edition_folder / "notebooks" / "00_index.ipynb"]
-    assert f"/blob/{student.BRANCH}/notebooks/" in index and f"/{student.BRANCH}?urlpath=" in index
+    assert f"/blob/{student.BRANCH}/notebooks/" in index and f"%26branch%3D{student.BRANCH}" in index
 
 
 def test_retarget_moves_every_kind_of_link_to_the_branch():
-    text = ("https://binder.example/v2/gh/o/r/HEAD?urlpath=lab/tree/notebooks/01.ipynb "
+    text = (binder_env.launch_url("https://github.com/o/r", "notebooks/01.ipynb", student.REF) + " "
             f"https://colab.example/github/o/r/blob/{student.REF}/notebooks/01.ipynb "
             f"pip install git+https://github.com/o/r@{student.REF} ipycanvas")
     moved = student.retarget(text, "class-a")

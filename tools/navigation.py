@@ -32,6 +32,7 @@ from pathlib import Path
 import nbformat
 
 import lesson_time
+from binder_env import launch_url
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -69,9 +70,9 @@ def repository_url(root=ROOT):
 
 
 def binder_url(repo_url, notebook=INDEX):
-    """mybinder.org address that builds the repository and opens ``notebook`` in JupyterLab."""
-    owner_repo = repo_url.removeprefix("https://github.com/")
-    return f"https://mybinder.org/v2/gh/{owner_repo}/HEAD?urlpath=lab/tree/notebooks/{notebook}"
+    """mybinder.org address: the image of the branch ``binder`` (the environment alone), with
+    nbgitpuller pulling the lessons of ``REF`` into a folder named like the repository."""
+    return launch_url(repo_url, f"notebooks/{notebook}", REF)
 
 
 def colab_url(repo_url, notebook=INDEX, ref=REF):
@@ -89,18 +90,23 @@ def setup_source(repo_url, ref=REF):
     """The setup cell: the same first code cell in every notebook, collapsed (``SETUP_METADATA``).
 
     In Colab it first installs the course's ``helpers`` from git at ``ref``, without dependencies
-    (Colab's TensorFlow, Keras and NumPy stay); then everywhere ``helpers.environment.setup()``
+    (Colab's TensorFlow, Keras and NumPy stay); where the whole course folder was pulled into a
+    ready environment (Binder's image, a class hub: nbgitpuller), it imports that folder's
+    ``helpers`` without installing them; then everywhere ``helpers.environment.setup()``
     does the rest (TensorFlow's settings, Colab's extras, Hangul in figures, offline MNIST).
     The last statement returns None, so the cell shows nothing.
     """
     return f"""\
 # 추가 코드 – 과정의 설정입니다. Colab에서는 먼저 과정의 helpers 패키지를 설치합니다.
+import os
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                     "{helpers_requirement(repo_url, ref)}"], check=True)
+elif os.path.isdir("../helpers"):  # 과정 폴더째 받은 곳(Binder, 수업 허브)에서는 그 폴더의 helpers를 씁니다.
+    sys.path.insert(0, os.path.abspath(".."))
 from helpers.environment import setup
 
 setup()"""

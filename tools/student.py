@@ -29,6 +29,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+import binder_env
 from execute_notebooks import run
 from git_branch import commit_folder
 from navigation import REF, notebook_paths
@@ -75,7 +77,7 @@ def student_edition(nb):
 
 def retarget(text, branch=BRANCH):
     """``text`` with its Binder and Colab links and its git install opening ``branch``, not main."""
-    text = text.replace("/HEAD?urlpath=", f"/{branch}?urlpath=").replace(f"/blob/{REF}/", f"/blob/{branch}/")
+    text = binder_env.retarget(text, branch, REF).replace(f"/blob/{REF}/", f"/blob/{branch}/")
     return re.sub(rf"(git\+\S+?)@{REF}\b", rf"\1@{branch}", text)
 
 
