@@ -4,6 +4,7 @@ Running every edition notebook top to bottom takes about as long as `make test` 
 `make student-check` (run by CI), not part of `make test`.
 """
 
+import ast
 import re
 import subprocess
 from pathlib import Path
@@ -169,3 +170,48 @@ def test_the_editions_only_command_is_make_lab(edition_folder):
     assert "pip install" in lab.stdout and "jupyter lab" in lab.stdout
     for target in ("test", "outputs", "format", "setup"):
         assert dry_run(target).returncode != 0, f"the edition's Makefile has a developer target: {target}"
+
+
+def defined_names(source):
+    """Names a cell binds: assignments, imports, defs, loop and with targets."""
+    tree = ast.parse(source)
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return names
+
+
+def used_names(source):
+    return {node.id for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+def names_only_solutions_give(nb):
+    """Names a cell of the edition uses that, before it, only a solution or check cell defined."""
+    given, edition_has, found = set(), set(), []
+    for cell in (c for c in nb.cells if c.cell_type == "code"):
+        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        if student.is_solution(cell) or student.is_check(cell):
+            given |= defined_names(source)
+            continue
+        missing = (used_names(source) & given) - edition_has - defined_names(source)
+        found += [f"{name!r} in {cell.source[:50]!r}" for name in sorted(missing)]
+        edition_has |= defined_names(source)
+    return found
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[p.stem for p in LESSONS])
+def test_the_edition_runs_without_its_solutions(path):
+    # What `make student-check` proves by running every edition notebook, read from the code alone.
+    assert names_only_solutions_give(nbformat.read(path, as_version=4)) == []
+
+
+def test_the_solution_check_catches_a_later_cell_that_needs_a_solution():
+    nb = exercise_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("print(answer)", id="later"))
+    assert names_only_solutions_give(nb) == ["'answer' in 'print(answer)'"]
