@@ -22,8 +22,8 @@ import pytest
 
 from helpers.environment import quiet_tensorflow
 from chromium_fixtures import browser_type_launch_args  # noqa: F401 (a fixture)
-from hub_check import free_port
 from navigation import NOTEBOOKS
+from ports import free_port
 
 MEM_LIMIT = str(2 * 1024**3)  # bytes; Binder sets MEM_LIMIT, jupyter-resource-usage shows it
 # Test-only user settings: every cell stays in the page (no windowing, so every output can be
