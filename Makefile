@@ -18,7 +18,8 @@
 #   make guide    from the last make budget: the tables of docs/instructor_guide.md and each lesson's 예상 시간
 #   make site     the course website from the stored outputs (build/site/_build/html), offline
 #   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
-#   make hub-check  a real JupyterHub on 127.0.0.1: three students pull the course with nbgitpuller and train at once
+#   make hub-check  a real JupyterHub on 127.0.0.1 (as root): three students, each a Unix user of their own, pull
+#                 the course with nbgitpuller and train at once; idle kernels and servers are culled
 #   make compat   every notebook on each version set, each on its own Python (nox): oldest supported,
 #                 Colab's, the lock on 3.11 and 3.13 (SETS=oldest,colab: some; COMPAT_FLAGS=--readme:
 #                 the table goes into README.md when all four runs passed)
@@ -173,10 +174,11 @@ site: $(SITE_STAMP) $(MATHJAX)
 site-check: setup site $(BROWSER_PACKAGES)
 	$(BIN)/python -m pytest -p no:xdist -p no:cacheprovider site/tests
 
-# Installs configurable-http-proxy (npm, into build/hub/node) and build/hub-venv when missing.
-# HUB_CHECK_FLAGS=--students 5, or --fail-at STEP to see a failed step leave no process behind.
+# nox's hub session: build/nox/hub (the lock plus the hub's packages, reused between runs) and
+# configurable-http-proxy from npm (build/hub/node), then tools/hub_check.py. HUB_CHECK_FLAGS="--students 5",
+# or "--fail-at STEP" to see a failed step leave no process, user or home behind.
 hub-check: $(STAMP)
-	$(BIN)/python tools/hub_check.py $(HUB_CHECK_FLAGS)
+	$(BIN)/nox -s hub -- $(HUB_CHECK_FLAGS)
 
 # The version matrix is noxfile.py's sessions (fresh uv environments under build/nox/); the table
 # is printed, also when a run failed, from nox's report and each run's record in build/compat/.

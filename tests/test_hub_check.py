@@ -1,34 +1,66 @@
-"""`make hub-check`'s pure parts: links, the table, the hub's configuration, and the clean-up.
+"""`make hub-check`'s parts that need no hub: its table, its JupyterHub configuration, its clean-up.
 
-The check itself (a real JupyterHub, three students training at once) is `make hub-check`; these
-tests start no hub and take a second or two.
+The check itself (a real JupyterHub, a Unix user per student, three students training at once) is
+`make hub-check`; these tests start no hub and take a few seconds.
 """
 
+import inspect
+import json
 import os
+import pwd
+import re
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
+import nbformat
 import psutil
 import pytest
+from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
 from traitlets.config import Config
 
+import hub_check
+import hub_student
+
 ROOT = Path(__file__).resolve().parent.parent
-import hub_check  # noqa: E402
-
-SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 
 
-def test_student_names_are_numbered_and_a_class_is_never_empty():
-    assert hub_check.student_names(3) == ["student1", "student2", "student3"]
-    with pytest.raises(ValueError, match="at least one student"):
-        hub_check.student_names(0)
+def row(name, peak, run_s, accuracy):
+    return {"student": name, "idle MB": 140.0, "peak MB": peak, "kernel idle MB": peak - 200,
+            "after cull MB": 160.0, "CPU s": 45.4, "run s": run_s, "test accuracy": accuracy}
 
 
-@pytest.mark.parametrize("repo, folder", [
+def cells(table_line):
+    return [cell.strip() for cell in table_line.strip("|").split("|")]
+
+
+def test_table_totals_memory_and_cpu_and_takes_the_slowest_run():
+    rows = [row("dla-student1", 1380.0, 148.0, 0.974), row("dla-student2", 1420.6, 130.0, 0.9712)]
+    lines = hub_check.table(rows).splitlines()
+    by_student = {cells(line)[0]: dict(zip(cells(lines[0]), cells(line), strict=True)) for line in lines[2:]}
+    total = by_student["total (2)"]
+    assert float(total["peak MB"].replace(",", "")) == pytest.approx(1380.0 + 1420.6, abs=0.5)
+    assert float(total["CPU s"]) == pytest.approx(2 * 45.4, abs=0.5)
+    assert float(total["run s"]) == 148  # the students ran at once: the class waited for the slowest
+    assert float(by_student["dla-student2"]["test accuracy"]) == pytest.approx(0.9712)
+    assert total["test accuracy"] == "-"
+
+
+def test_accuracy_band_is_the_one_lesson_06_asserts():
+    nb = nbformat.read(ROOT / hub_student.LESSON, as_version=4)
+    asserted = {tuple(map(float, found)) for cell in nb.cells if "check" in cell.metadata.get("tags", [])
+                for found in re.findall(r"assert ([0-9.]+) <= test_acc <= ([0-9.]+)", cell.source)}
+    assert asserted == {hub_student.ACCURACY_BAND}
+
+
+def test_fail_at_offers_exactly_the_steps_the_check_goes_through():
+    begun = re.findall(r'begin\("(\w+)"\)', inspect.getsource(hub_check.check))
+    assert begun == list(hub_check.STEPS)
+
+
+@pytest.mark.parametrize(("repo", "folder"), [
     ("https://github.com/dl-architecture/deep-learning-architecture", "deep-learning-architecture"),
     ("https://github.com/dl-architecture/deep-learning-architecture/", "deep-learning-architecture"),
     ("/srv/course/deep-learning-architecture", "deep-learning-architecture"),
@@ -37,126 +69,114 @@ def test_repo_folder_is_where_nbgitpuller_pulls_to(repo, folder):
     assert hub_check.repo_folder(repo) == folder
 
 
-def test_git_pull_link_goes_through_the_hub_and_keeps_every_argument_intact():
-    repo = "https://example.org/a course/deep-learning-architecture?x=1&y=2"
-    urlpath = hub_check.lesson_urlpath(repo, "notebooks/06_학습.ipynb")
-    link = hub_check.git_pull_link(repo, "main", urlpath)
-    parts = urlsplit(link)
-    assert parts.path == "/hub/user-redirect/git-pull"
-    assert " " not in link and "&y=2" not in link  # quoted, so the repo URL stays one argument
-    assert parse_qs(parts.query) == {"repo": [repo], "branch": ["main"], "urlpath": [urlpath]}
-    assert urlpath == "lab/tree/deep-learning-architecture?x=1&y=2/notebooks/06_학습.ipynb"
-
-
-def test_printed_accuracy_reads_the_last_line_the_lesson_printed():
-    stdout = "Epoch 10/10\n600/600 - 2s - accuracy: 0.9910\n\nTest accuracy: 0.9741\n"
-    assert hub_check.printed_accuracy(stdout) == pytest.approx(0.9741)
-    assert hub_check.printed_accuracy(stdout + "Test accuracy: 0.97\n") == pytest.approx(0.97)
-    assert hub_check.printed_accuracy("accuracy: 0.99\n") is None
-
-
-def result(name, peak, accuracy=0.975):
-    return {"student": name, "idle_mb": 130.0, "peak_mb": peak, "after_mb": 900.0, "cpu_s": 40.4,
-            "run_s": 160.0 + peak / 100, "accuracy": accuracy}
-
-
-def test_table_has_a_row_per_student_a_total_and_the_machine():
-    table = hub_check.format_table([result("student1", 1300.0), result("student2", 1400.0, None)],
-                                   {"baseline_mb": 3000.0, "peak_mb": 5500.0, "hub_mb": 180.0})
-    lines = table.splitlines()
-    rows = [line for line in lines if line.startswith("|")]
-    assert len({len(line) for line in rows}) == 1  # aligned columns
-    assert [row.split("|")[1].strip() for row in rows] == ["student", "-" * 11, "student1", "student2",
-                                                            "total (2)"]
-    total = [cell.strip() for cell in rows[-1].split("|")[1:-1]]
-    assert total[1:6] == ["260", "2,700", "1,800", "81", "174 (wall)"]
-    assert rows[3].split("|")[-2].strip() == "-"  # no accuracy measured
-    assert "3,000 MB used before" in lines[-1] and "5,500 MB at the peak (+2,500 MB)" in lines[-1]
-    assert "the hub and its proxy: 180 MB" in lines[-1]
-
-
-def test_step_names_the_step_and_the_student_of_any_failure():
-    with pytest.raises(hub_check.StepFailed) as failure:
-        with hub_check.step("pull course", "student2"):
-            raise OSError("git is missing")
-    assert str(failure.value) == "step 'pull course' for student2: OSError: git is missing"
-    with pytest.raises(hub_check.StepFailed, match="on purpose"):
-        with hub_check.step("login", fail_at="login"):
-            pass
-    with hub_check.step("login", fail_at="shut down"):
-        pass
-
-
-def test_the_hub_environment_is_the_student_lock_plus_the_hub_packages():
-    requirements = hub_check.hub_requirements()
-    assert requirements[0] == f"-r {ROOT / 'requirements.lock'}"
-    assert f"-e {ROOT}" in requirements
-    assert {r.split("==")[0] for r in requirements[2:]} == {"jupyterhub", "nbgitpuller"}
-
-
-def test_hub_config_listens_on_loopback_and_lets_in_only_the_class(monkeypatch):
-    settings = {"HUB_CHECK_PORT": "8000", "HUB_CHECK_HUB_PORT": "8001", "HUB_CHECK_PROXY_API_PORT": "8002",
-                "HUB_CHECK_CHP": "/x/chp", "HUB_CHECK_PROXY_TOKEN": "t", "HUB_CHECK_STATE": "/x/state",
-                "HUB_CHECK_PASSWORD": "p" * 12, "HUB_CHECK_STUDENTS": '["student1", "student2"]',
-                "HUB_CHECK_HOMES": "/x/home", "HUB_CHECK_SINGLEUSER": "/x/jupyterhub-singleuser",
-                "HUB_CHECK_SERVER_ENV": '{"MNIST_NPZ": "/data/mnist.npz"}'}
-    for name, value in settings.items():
-        monkeypatch.setenv(name, value)
+def load_config(tmp_path, monkeypatch, **settings):
+    """tools/hub_check_config.py as JupyterHub runs it: in the state folder with settings.json."""
+    settings = {"port": 8000, "hub_port": 8001, "proxy_api_port": 8002, "proxy": "/x/chp",
+                "password": "p" * 32, "students": ["dla-student1", "dla-student2"],
+                "server_env": {"MNIST_NPZ": "/data/mnist.npz"},
+                "service_env": {hub_check.MARK: "run"}, "kernel_idle": 30, "server_idle": 90, **settings}
+    (tmp_path / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
     config = Config()
     exec(compile(hub_check.CONFIG.read_text(encoding="utf-8"), str(hub_check.CONFIG), "exec"),
          {"get_config": lambda: config})
+    return config
+
+
+def test_hub_listens_on_loopback_lets_in_the_class_and_runs_each_server_as_its_student(tmp_path, monkeypatch):
+    config = load_config(tmp_path, monkeypatch)
     assert config.JupyterHub.ip == config.JupyterHub.hub_ip == "127.0.0.1"
     assert config.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8002"
-    assert config.Authenticator.allowed_users == {"student1", "student2"}
-    assert config.SimpleLocalProcessSpawner.home_dir_template == "/x/home/{username}"
-    assert config.Spawner.environment == {"MNIST_NPZ": "/data/mnist.npz"}
-    assert "--ServerApp.ip=127.0.0.1" in config.Spawner.args
+    assert config.Authenticator.allowed_users == {"dla-student1", "dla-student2"}
+    assert config.JupyterHub.spawner_class == "localprocess"  # setuid to the student's user
+    assert config.Spawner.environment["MNIST_NPZ"] == "/data/mnist.npz"
+
+
+@pytest.mark.parametrize(("kernel_idle", "server_idle"), [(30, 90), (1200, 3600)])
+def test_idle_kernels_and_servers_are_culled_after_the_times_asked_for(tmp_path, monkeypatch, kernel_idle,
+                                                                       server_idle):
+    config = load_config(tmp_path, monkeypatch, kernel_idle=kernel_idle, server_idle=server_idle)
+    kernel = dict(arg[2:].split("=") for arg in config.Spawner.args)
+    names = {name.split(".")[1] for name in kernel if name.startswith("MappingKernelManager.")}
+    assert names <= set(MappingKernelManager.class_trait_names(config=True))
+    assert int(kernel["MappingKernelManager.cull_idle_timeout"]) == kernel_idle
+    assert 0 < int(kernel["MappingKernelManager.cull_interval"]) < kernel_idle
+    (culler,) = config.JupyterHub.services
+    flags = dict(arg[2:].split("=") for arg in culler["command"] if arg.startswith("--"))
+    assert int(flags["timeout"]) == server_idle and int(flags["cull-every"]) < server_idle
+    assert culler["command"][:3] == [sys.executable, "-m", "jupyterhub_idle_culler"]
+    # A training kernel is activity only when reported well within the culler's timeout.
+    assert int(config.Spawner.environment["JUPYTERHUB_ACTIVITY_INTERVAL"]) <= server_idle / 4
+    assert config.JupyterHub.last_activity_interval <= server_idle / 4
+    (role,) = [r for r in config.JupyterHub.load_roles if culler["name"] in r["services"]]
+    assert "delete:servers" in role["scopes"]
+
+
+def account(name, comment):
+    return pwd.struct_passwd((name, "x", 2000, 2000, comment, f"/home/{name}", "/bin/sh"))
+
+
+def test_run_users_are_only_the_ones_this_check_made(monkeypatch):
+    monkeypatch.setattr(pwd, "getpwall", lambda: [
+        account("dla-student1", hub_check.MARKER), account("dla-student2", "someone's own account"),
+        account("alice", hub_check.MARKER)])
+    assert [user.pw_name for user in hub_check.run_users()] == ["dla-student1"]
+
+
+@pytest.mark.parametrize("flags, says", [(["--students", "1"], "two students"),
+                                         (["--fail-at", "lunch"], "invalid choice")])
+def test_bad_flags_are_refused_before_anything_starts(flags, says, capsys):
+    with pytest.raises(SystemExit) as refused:
+        hub_check.main(flags)
+    assert refused.value.code == 2 and says in capsys.readouterr().err
+
+
+def test_a_checkout_other_users_cannot_enter_is_refused_with_what_to_do(tmp_path, monkeypatch, capsys):
+    closed = tmp_path / "private"
+    (closed / "course" / "tools").mkdir(parents=True)
+    closed.chmod(0o700)
+    monkeypatch.setattr(hub_check, "ROOT", closed / "course")
+    with pytest.raises(SystemExit):
+        hub_check.main([])
+    assert f"cannot enter {closed}: chmod o+x it" in capsys.readouterr().err
 
 
 def marked(run_id, **kwargs):
-    """A sleeping process with the run's mark, and one child of its own (the kernel's place)."""
+    """A sleeping process with the run's mark and a child of its own (a server and its kernel)."""
     script = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
               "'import time; time.sleep(120)']); time.sleep(120)")
     return subprocess.Popen([sys.executable, "-c", script], env={**os.environ, hub_check.MARK: run_id},
                             **kwargs)
 
 
-def wait_for(condition, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return condition()
-
-
-def test_tree_usage_counts_a_process_and_its_children():
+def test_clean_up_stops_every_process_of_the_run_and_nothing_else(monkeypatch):
+    monkeypatch.setattr(hub_check, "run_users", list)  # no student users on a test machine
     run_id = uuid.uuid4().hex
-    parent = marked(run_id)
+    hub, server = marked(run_id), marked(run_id, start_new_session=True)  # as the hub starts servers
+    bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     try:
-        assert wait_for(lambda: len(psutil.Process(parent.pid).children()) == 1)
-        rss, cpu = hub_check.tree_usage(psutil.Process(parent.pid))
-        assert rss > psutil.Process(parent.pid).memory_info().rss / 1e6
-        assert cpu >= 0
-    finally:
-        hub_check.clean_up(run_id)
-
-
-def test_a_failing_step_still_stops_every_process_of_the_run_and_nothing_else():
-    run_id = uuid.uuid4().hex
-    # A "hub" in its own process group, and a "server" in a session of its own, as JupyterHub's are.
-    hub = marked(run_id, start_new_session=True)
-    server = marked(run_id, start_new_session=True)
-    bystander = subprocess.Popen(SLEEPER)  # not of this run: must survive
-    try:
-        assert wait_for(lambda: len(hub_check.marked_processes(run_id)) == 4)
-
-        def body():
-            raise hub_check.StepFailed("run lesson", "code cell 3 raised ValueError", "student2")
-
-        with pytest.raises(hub_check.StepFailed):
-            hub_check.run_with_cleanup(body, run_id, {"hub": hub})
-        assert hub_check.marked_processes(run_id) == []
-        assert hub.poll() is not None and server.poll() is not None
+        deadline = time.monotonic() + 10
+        while len(hub_check.run_processes(run_id)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(hub_check.run_processes(run_id)) == 4
+        assert hub_check.clean_up(run_id) == []
+        assert hub.wait(timeout=5) is not None and server.wait(timeout=5) is not None
         assert bystander.poll() is None
     finally:
         bystander.kill()
-        hub_check.stop_processes(hub_check.marked_processes(run_id))
+        for process in hub_check.run_processes(run_id):
+            process.kill()
+
+
+def test_tree_mb_counts_a_process_and_its_children():
+    run_id = uuid.uuid4().hex
+    parent = marked(run_id)
+    try:
+        deadline = time.monotonic() + 10
+        while not psutil.Process(parent.pid).children() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        alone = psutil.Process(parent.pid).memory_info().rss / hub_student.MB
+        assert hub_student.tree_mb(parent.pid) > alone + 1  # the child is a whole Python interpreter
+    finally:
+        for process in [psutil.Process(parent.pid), *psutil.Process(parent.pid).children()]:
+            process.kill()

@@ -1,48 +1,44 @@
-"""JupyterHub configuration of `make hub-check` (tools/hub_check.py): a small class on 127.0.0.1.
+"""JupyterHub configuration of `make hub-check` (tools/hub_check.py): a class on 127.0.0.1.
 
-tools/hub_check.py starts ``jupyterhub -f tools/hub_check_config.py`` with the settings of one run
-in HUB_CHECK_* environment variables (ports chosen free at run time, the students, the shared
-password, paths under build/hub/). The same file is a starting point for a real small hub: swap
-the test-only authenticator and spawner for real ones (see the README's JupyterHub section).
+The hub runs in its state folder, beside its database and cookie secret and the run's settings.json
+that tools/hub_check.py writes (free ports, the class list, culling times). The rest is a starting
+point for a small real hub: swap the shared password for the school's login and lengthen the times.
 """
 
 import json
-import os
+import sys
+from pathlib import Path
 
-c = get_config()  # noqa: F821 (JupyterHub provides get_config to its config files)
-run = os.environ
+c = get_config()  # noqa: F821 (JupyterHub hands its config files get_config)
+run = json.loads(Path("settings.json").read_text(encoding="utf-8"))
 
 # Only this machine: the proxy (what students reach), the hub and the proxy's API on loopback.
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = int(run["HUB_CHECK_PORT"])
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = int(run["HUB_CHECK_HUB_PORT"])
-c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{run['HUB_CHECK_PROXY_API_PORT']}"
-c.ConfigurableHTTPProxy.command = [run["HUB_CHECK_CHP"]]
-c.ConfigurableHTTPProxy.auth_token = run["HUB_CHECK_PROXY_TOKEN"]
-c.JupyterHub.db_url = f"sqlite:///{run['HUB_CHECK_STATE']}/jupyterhub.sqlite"
-c.JupyterHub.cookie_secret_file = f"{run['HUB_CHECK_STATE']}/jupyterhub_cookie_secret"
-# Stopping the hub stops every student's server and the proxy it started.
-c.JupyterHub.cleanup_servers = True
-c.JupyterHub.cleanup_proxy = True
+c.JupyterHub.ip = c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.port, c.JupyterHub.hub_port = run["port"], run["hub_port"]
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{run['proxy_api_port']}"
+c.ConfigurableHTTPProxy.command = [run["proxy"]]
 
-# Test-only login: one shared password, and only the listed students may use it.
+# Test-only login: one shared password, and only the class list may use it.
 c.JupyterHub.authenticator_class = "shared-password"
-c.SharedPasswordAuthenticator.user_password = run["HUB_CHECK_PASSWORD"]
-c.Authenticator.allowed_users = set(json.loads(run["HUB_CHECK_STUDENTS"]))
+c.SharedPasswordAuthenticator.user_password = run["password"]
+c.Authenticator.allowed_users = set(run["students"])
 
-# Test-only spawner: every server runs as this machine's user, in its own home folder
-# (build/hub/home/NAME). It separates students on the web (tokens, cookies), not on the disk.
-c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = run["HUB_CHECK_HOMES"] + "/{username}"
-c.Spawner.cmd = [run["HUB_CHECK_SINGLEUSER"]]
-c.Spawner.args = ["--ServerApp.ip=127.0.0.1"]
-if os.geteuid() == 0:  # as on CI: Jupyter refuses root unless told
-    c.Spawner.args.append("--allow-root")
+# Each server runs as its student's Unix user (same name) in their home, so a kernel cannot open
+# another student's files.
+c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.default_url = "/lab"
-# The single-user environment's PATH (its python3 kernel, git for nbgitpuller), MNIST_NPZ, the
-# course's TensorFlow settings, and the run's mark that lets the check find every process it made.
-c.Spawner.environment = json.loads(run["HUB_CHECK_SERVER_ENV"])
-# Three servers importing TensorFlow on two busy cores start slowly.
-c.Spawner.start_timeout = 300
-c.Spawner.http_timeout = 180
+c.Spawner.start_timeout, c.Spawner.http_timeout = 300, 180  # TensorFlow on two busy cores
+
+# An idle kernel holds about a gigabyte: the server shuts down a kernel that has had no activity
+# and no open tab for kernel_idle seconds. jupyterhub-idle-culler stops a server idle for
+# server_idle seconds; servers and proxy report activity often enough that a training kernel counts.
+every = max(1, run["server_idle"] // 6)
+c.Spawner.args = [f"--MappingKernelManager.cull_idle_timeout={run['kernel_idle']}",
+                  f"--MappingKernelManager.cull_interval={max(1, run['kernel_idle'] // 6)}"]
+c.Spawner.environment = {**run["server_env"], "JUPYTERHUB_ACTIVITY_INTERVAL": str(every)}
+c.JupyterHub.last_activity_interval = every
+c.JupyterHub.services = [{"name": "idle-culler", "environment": run["service_env"], "command": [
+    sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={run['server_idle']}",
+    f"--cull-every={every}"]}]
+c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"], "scopes": [
+    "list:users", "read:users:activity", "read:servers", "delete:servers"]}]
