@@ -1,7 +1,6 @@
 """The stored outputs hold on any CPU: what nbval compares exactly does not depend on trained weights.
 
-`make test-seed` runs the lessons that train under strict nbval with Keras' seed shifted
-(tests/shifted_seed). These tests check the pieces it stands on: that the shift really moves
+`make test` runs every lesson under strict nbval with Keras' seed shifted (tests/shifted_seed). These tests check the pieces it stands on: that the shift really moves
 the weights (and only Keras' draws), and that nbval still catches a regression in a cell that
 does not depend on training.
 """

@@ -110,7 +110,7 @@ def test_the_setup_cell_is_a_few_lines_that_import_no_lesson_code():
     source = navigation.setup_source(REPO)
     assert len(source.splitlines()) <= 14, "the setup cell's work belongs in helpers.environment.setup()"
     imports = re.findall(r"^(?:from|import) (\S+)", source, re.M)
-    assert set(imports) <= {"sys", "subprocess", "helpers.environment"}
+    assert set(imports) <= {"os", "sys", "subprocess", "helpers.environment"}
 
 
 def test_outside_colab_the_setup_cell_installs_nothing_and_shows_nothing(clean_tf_env):
