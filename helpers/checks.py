@@ -33,14 +33,20 @@ def images(value, name="images", *, pixels=None):
         raise ValueError(f"pixels must be None, 'raw' or 'normalized', got {pixels!r}.")
     value = np.asarray(value)
     if value.ndim != 3 or value.shape[1:] != IMAGE_SHAPE or len(value) == 0:
-        raise ValueError(f"{name} must be a non-empty stack of {_SIZE} images, shape (n, "
-                         f"{', '.join(map(str, IMAGE_SHAPE))}), got shape {value.shape}.")
+        raise ValueError(
+            f"{name} must be a non-empty stack of {_SIZE} images, shape (n, "
+            f"{', '.join(map(str, IMAGE_SHAPE))}), got shape {value.shape}."
+        )
     if pixels == "raw" and value.dtype != np.uint8:
-        raise ValueError(f"{name} must hold the raw uint8 pixels (0-255) of load_mnist(), "
-                         f"got dtype {value.dtype}: pass the images before normalizing them.")
+        raise ValueError(
+            f"{name} must hold the raw uint8 pixels (0-255) of load_mnist(), "
+            f"got dtype {value.dtype}: pass the images before normalizing them."
+        )
     if pixels == "normalized" and (value.dtype.kind != "f" or value.min() < 0 or value.max() > 1):
-        raise ValueError(f"{name} must be float pixels in [0, 1]: normalize the uint8 images "
-                         "first (helpers.data.normalize).")
+        raise ValueError(
+            f"{name} must be float pixels in [0, 1]: normalize the uint8 images "
+            "first (helpers.data.normalize)."
+        )
     return value
 
 
@@ -58,10 +64,10 @@ def labels(value, count, name="labels"):
     value = np.asarray(value)
     if value.shape != (count,):
         # One-hot rows are the likeliest mix-up after lesson 04: say so.
-        hint = (" (pass the integer digits, not one-hot rows)"
-                if value.shape == (count, NUM_CLASSES) else "")
-        raise ValueError(f"{name} must hold one digit per image, shape ({count},), "
-                         f"got shape {value.shape}{hint}.")
+        hint = " (pass the integer digits, not one-hot rows)" if value.shape == (count, NUM_CLASSES) else ""
+        raise ValueError(
+            f"{name} must hold one digit per image, shape ({count},), got shape {value.shape}{hint}."
+        )
     if value.dtype.kind not in "iu" or value.min() < 0 or value.max() >= NUM_CLASSES:
         raise ValueError(f"{name} must be integer digits from 0 to {NUM_CLASSES - 1}.")
     return value
@@ -80,16 +86,16 @@ def probability_rows(value, count=None, name="probabilities"):
     value = _probabilities(value, name)
     if value.ndim != 2 or (count is not None and len(value) != count):
         rows = "one row per image" + (f" ({count})" if count is not None else "")
-        raise ValueError(f"{name} must have {rows}, shape (n, {NUM_CLASSES}), "
-                         f"got shape {value.shape}.")
+        raise ValueError(f"{name} must have {rows}, shape (n, {NUM_CLASSES}), got shape {value.shape}.")
     return value
 
 
 def _probabilities(value, name):
     value = np.asarray(value, dtype=float)
     if value.shape[-1:] != (NUM_CLASSES,):
-        raise ValueError(f"{name} must have {NUM_CLASSES} values per image (one per digit), "
-                         f"got shape {value.shape}.")
+        raise ValueError(
+            f"{name} must have {NUM_CLASSES} values per image (one per digit), got shape {value.shape}."
+        )
     if np.any(value < 0) or np.any(value > 1):
         raise ValueError(f"{name} must be softmax outputs between 0 and 1.")
     return value

@@ -34,14 +34,18 @@ DOWNLOAD_COMMAND = "python -m helpers.data"
 
 # name: (shape, dtype, sha256 of array.tobytes())
 CANONICAL = {
-    "x_train": ((60000, *IMAGE_SHAPE), "uint8",
-                "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757"),
-    "y_train": ((60000,), "uint8",
-                "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13"),
-    "x_test": ((10000, *IMAGE_SHAPE), "uint8",
-               "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161"),
-    "y_test": ((10000,), "uint8",
-               "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5"),
+    "x_train": (
+        (60000, *IMAGE_SHAPE),
+        "uint8",
+        "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+    ),
+    "y_train": ((60000,), "uint8", "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13"),
+    "x_test": (
+        (10000, *IMAGE_SHAPE),
+        "uint8",
+        "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+    ),
+    "y_test": ((10000,), "uint8", "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5"),
 }
 KEYS = tuple(CANONICAL)
 
@@ -106,9 +110,11 @@ def verify(arrays, origin):
             raise MNISTError(
                 f"{key} in {origin} is not the canonical MNIST (sha256 {actual[:12]}…, "
                 f"expected {digest[:12]}…): the file is corrupted or holds different data.\n"
-                + (f"Point {ENV_VAR} at a good copy of mnist.npz, or unset it to let Keras "
-                   "download MNIST." if origin.startswith(f"{ENV_VAR}=") else
-                   f"Delete that file and run `{DOWNLOAD_COMMAND}` for a fresh download.")
+                + (
+                    f"Point {ENV_VAR} at a good copy of mnist.npz, or unset it to let Keras download MNIST."
+                    if origin.startswith(f"{ENV_VAR}=")
+                    else f"Delete that file and run `{DOWNLOAD_COMMAND}` for a fresh download."
+                )
             )
 
 

@@ -53,20 +53,21 @@ def preprocess_steps(drawing, *, ink="auto", threshold=DEFAULT_THRESHOLD):
         raise EmptyDrawingError("The drawing is empty: there is no ink to read. Draw a digit first.")
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     crop = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
-    box = amount[crop[0]:crop[1], crop[2]:crop[3]]
+    box = amount[crop[0] : crop[1], crop[2] : crop[3]]
     h, w = box.shape
     scale = BOX / max(h, w)
     # The longer side becomes exactly BOX pixels (rounding could make it 19 or 21).
     size = tuple(BOX if side == max(h, w) else max(1, round(side * scale)) for side in (h, w))
     small = np.clip(resize(box, *size), 0, 1)
-    centre = (np.array([np.arange(size[0]) @ small.sum(axis=1),
-                        np.arange(size[1]) @ small.sum(axis=0)]) / small.sum())
+    centre = (
+        np.array([np.arange(size[0]) @ small.sum(axis=1), np.arange(size[1]) @ small.sum(axis=0)])
+        / small.sum()
+    )
     middle = (np.array(IMAGE_SHAPE) - 1) / 2  # 13.5: between the two middle pixels
     top, left = np.clip(np.round(middle - centre), 0, np.array(IMAGE_SHAPE) - size).astype(int)
     field = np.zeros(IMAGE_SHAPE, dtype=np.float64)
-    field[top:top + size[0], left:left + size[1]] = small
-    return {"ink": amount, "crop": crop, "scaled": small,
-            "input": (field / field.max()).astype(np.float32)}
+    field[top : top + size[0], left : left + size[1]] = small
+    return {"ink": amount, "crop": crop, "scaled": small, "input": (field / field.max()).astype(np.float32)}
 
 
 def ink_amount(drawing, ink="auto"):
@@ -88,8 +89,10 @@ def ink_amount(drawing, ink="auto"):
     elif array.ndim == 2:
         gray = array.astype(np.float64) / scale
     else:
-        raise ValueError("the drawing must be a gray (height, width) or RGB(A) (height, width, 3|4) "
-                         f"image, got shape {array.shape}.")
+        raise ValueError(
+            "the drawing must be a gray (height, width) or RGB(A) (height, width, 3|4) "
+            f"image, got shape {array.shape}."
+        )
     if gray.shape[0] < 2 or gray.shape[1] < 2:
         raise ValueError(f"the drawing must be at least 2x2 pixels, got {gray.shape[:2]}.")
     if np.any(gray < 0) or np.any(gray > 1):

@@ -123,17 +123,20 @@ def report(environ=None, modules=None):
 
     environ = os.environ if environ is None else environ
     modules = sys.modules if modules is None else modules
-    parts = [("Python", lambda: f"{platform.python_version()} ({platform.python_implementation()})"),
-             ("OS", lambda: f"{platform.platform()} ({platform.machine()})"),
-             ("where", lambda: where_it_runs(environ, modules))]
-    parts += [(label, lambda m=module, d=dists: package_version(m, d, modules))
-              for label, module, dists in PACKAGES]
+    parts = [
+        ("Python", lambda: f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("OS", lambda: f"{platform.platform()} ({platform.machine()})"),
+        ("where", lambda: where_it_runs(environ, modules)),
+    ]
+    parts += [
+        (label, lambda m=module, d=dists: package_version(m, d, modules)) for label, module, dists in PACKAGES
+    ]
     parts += [("processors", lambda: _processors(modules)), ("memory", lambda: _memory(environ))]
     lines = []
     for label, find in parts:
         try:
             value = find()
-        except Exception as error:  # noqa: BLE001 (a report must come out whatever is broken)
+        except Exception as error:
             value = f"unknown ({type(error).__name__}: {error})"
         lines.append(f"- {label}: {value}")
     text = Report("\n".join(lines))
@@ -148,8 +151,14 @@ def report(environ=None, modules=None):
 COLAB_PACKAGES = ("ipycanvas", "koreanize-matplotlib")
 # Korean fonts matplotlib may find, the course's first: koreanize-matplotlib's NanumGothic (also
 # Debian's fonts-nanum), then Noto CJK (Linux), Malgun Gothic (Windows), Apple SD Gothic Neo (macOS).
-KOREAN_FONTS = ("NanumGothic", "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic",
-                "Apple SD Gothic Neo", "AppleGothic")
+KOREAN_FONTS = (
+    "NanumGothic",
+    "Noto Sans CJK KR",
+    "Noto Sans KR",
+    "Malgun Gothic",
+    "Apple SD Gothic Neo",
+    "AppleGothic",
+)
 FONT_PACKAGE = "koreanize_matplotlib"
 # The module behind keras.datasets.mnist and tf.keras.datasets.mnist (Keras 3.0 to 3.x).
 KERAS_MNIST = "keras.src.datasets.mnist"
@@ -174,8 +183,9 @@ def setup(environ=None, modules=None):
     modules = sys.modules if modules is None else modules
     quiet_tensorflow(environ)
     if "google.colab" in modules:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                        *COLAB_PACKAGES], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *COLAB_PACKAGES], check=True
+        )
         importlib.invalidate_caches()  # so that the new packages are found in this kernel
         from google.colab import output
 
@@ -213,8 +223,7 @@ def when_imported(name, then, modules=None):
     modules = sys.modules if modules is None else modules
     if name in modules:
         then(modules[name])
-    elif not any(isinstance(f, _AfterImport) and (f.name, f.then) == (name, then)
-                 for f in sys.meta_path):
+    elif not any(isinstance(f, _AfterImport) and (f.name, f.then) == (name, then) for f in sys.meta_path):
         sys.meta_path.insert(0, _AfterImport(name, then))
 
 

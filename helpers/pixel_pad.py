@@ -42,12 +42,15 @@ def pixel_pad(model, *, squares=16, square_px=20):
     size = f"{square_px}px"
     # One layout and two styles shared by all the squares: a saved notebook holds a few hundred
     # small widget models instead of three per square.
-    layout = widgets.Layout(width=size, height=size, padding="0", margin="0",
-                            border="1px solid #dddddd")
+    layout = widgets.Layout(width=size, height=size, padding="0", margin="0", border="1px solid #dddddd")
     styles = {1.0: widgets.ButtonStyle(button_color=INK), 0.0: widgets.ButtonStyle(button_color=PAPER)}
     buttons = [widgets.Button(layout=layout, style=styles[0.0]) for _ in range(squares * squares)]
-    board = widgets.GridBox(buttons, layout=widgets.Layout(
-        grid_template_columns=f"repeat({squares}, {size})", grid_gap="0", width="max-content"))
+    board = widgets.GridBox(
+        buttons,
+        layout=widgets.Layout(
+            grid_template_columns=f"repeat({squares}, {size})", grid_gap="0", width="max-content"
+        ),
+    )
     clear_button = widgets.Button(description="Clear", icon="eraser")
     output = widgets.Output()
     info = widgets.HTML()
@@ -88,9 +91,11 @@ def pixel_pad(model, *, squares=16, square_px=20):
     for index, button in enumerate(buttons):
         button.on_click(lambda _, index=index: toggle(index))
     clear_button.on_click(clear)
-    box = LessonWidget("pixel_pad", [widgets.HBox([board, widgets.VBox([clear_button, info])]),
-                                     output],
-                       lambda: f"{squares}x{squares} squares, click to draw")
+    box = LessonWidget(
+        "pixel_pad",
+        [widgets.HBox([board, widgets.VBox([clear_button, info])]), output],
+        lambda: f"{squares}x{squares} squares, click to draw",
+    )
     box.grid, box.buttons, box.output, box.info = grid, buttons, output, info
     box.draw_stroke, box.clear = draw_stroke, clear
     predict()

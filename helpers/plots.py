@@ -21,8 +21,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from helpers import activations, checks
-from helpers.drawing import preprocess_steps
 from helpers.data import NUM_CLASSES
+from helpers.drawing import preprocess_steps
 
 # Grey is light so that the red bar differs by lightness, not by hue alone: in grayscale 0.80
 # against red's 0.30, and 0.52 where a deuteranope sees red (tests/test_plots.py). The darker
@@ -41,29 +41,36 @@ def _pixel_axes(ax):
 
 # --- figures ------------------------------------------------------------------------------------
 
+
 def plot_architecture(shown=(8, 8, 10)):
     """Draw the network: 784 inputs -> 100 ReLU units -> 10 softmax outputs.
 
     ``shown`` is how many units of each layer are drawn; the rest are elided with dots.
     """
     sizes = (784, 100, 10)
-    names = ("Input\n28x28 pixels, flattened", "Hidden layer\nDense(100, relu)",
-             "Output layer\nDense(10, softmax)")
+    names = (
+        "Input\n28x28 pixels, flattened",
+        "Hidden layer\nDense(100, relu)",
+        "Output layer\nDense(10, softmax)",
+    )
     if len(shown) != 3 or any(not 2 <= s <= 12 for s in shown):
         raise ValueError(f"shown must give 2 to 12 drawn units for each of the 3 layers, got {shown!r}.")
     fig, ax = plt.subplots(figsize=(8, 5.2))
     xs = (0.0, 1.0, 2.0)
     positions = [(x, np.linspace(0.9, 0.1, count)) for x, count in zip(xs, shown)]
     # In a layer with more units than drawn, the middle slot shows dots instead of a unit.
-    drawn_units = [ys if count == size else np.delete(ys, count // 2)
-                   for (_, ys), size, count in zip(positions, sizes, shown)]
+    drawn_units = [
+        ys if count == size else np.delete(ys, count // 2)
+        for (_, ys), size, count in zip(positions, sizes, shown)
+    ]
     for x0, x1, ys0, ys1 in zip(xs, xs[1:], drawn_units, drawn_units[1:]):
         for y0 in ys0:
             for y1 in ys1:
                 ax.plot([x0, x1], [y0, y1], color="#bbbbbb", linewidth=0.4, zorder=1)
     colours = ("#9ecae1", "#fdae6b", "#a1d99b")
-    for (x, ys), drawn, size, count, colour, name in zip(positions, drawn_units, sizes, shown,
-                                                          colours, names):
+    for (x, ys), drawn, size, count, colour, name in zip(
+        positions, drawn_units, sizes, shown, colours, names
+    ):
         ax.scatter(np.full(len(drawn), x), drawn, s=260, color=colour, edgecolor="black", zorder=2)
         if count < size:
             ax.text(x, ys[count // 2], "...", ha="center", va="center", fontsize=16, rotation=90)
@@ -84,7 +91,7 @@ def plot_digit(image, label=None, *, colorbar=True, ax=None):
     """Show one 28x28 image in black on white (``cmap=binary``), with a colorbar of pixel values."""
     image = checks.image(image)
     label = checks.label(label)
-    fig, ax = (plt.subplots(figsize=(4.2, 3.6)) if ax is None else (ax.figure, ax))
+    fig, ax = plt.subplots(figsize=(4.2, 3.6)) if ax is None else (ax.figure, ax)
     shown = ax.imshow(image, cmap=plt.cm.binary)
     if colorbar:
         fig.colorbar(shown, ax=ax, label="pixel value")
@@ -140,8 +147,12 @@ def plot_digit_grid(images, labels, probabilities=None, *, ncols=5):
             ax.set_title(str(labels[i]))
         else:
             right = int(np.argmax(probabilities[i])) == labels[i]
-            ax.set_title(caption(probabilities[i], labels[i]), fontsize=8.5,
-                         color=BLUE if right else RED, fontweight="normal" if right else "bold")
+            ax.set_title(
+                caption(probabilities[i], labels[i]),
+                fontsize=8.5,
+                color=BLUE if right else RED,
+                fontweight="normal" if right else "bold",
+            )
     fig.tight_layout()
     if probabilities is not None:
         fig.text(0.5, 0, GRID_KEY, ha="center", va="top", fontsize=9)
@@ -159,7 +170,7 @@ def plot_probabilities(probabilities, true_label=None, *, ax=None):
     """
     probabilities = checks.probability_row(probabilities)
     true_label = checks.label(true_label, "true_label")
-    fig, ax = (plt.subplots(figsize=(4, 3)) if ax is None else (ax.figure, ax))
+    fig, ax = plt.subplots(figsize=(4, 3)) if ax is None else (ax.figure, ax)
     bars = prediction_bars(ax, range(NUM_CLASSES), probabilities)
     legend = [Patch(color=RED, label="predicted digit")]
     if true_label is not None:
@@ -167,15 +178,15 @@ def plot_probabilities(probabilities, true_label=None, *, ax=None):
         bars[true_label].set_linewidth(1.5)
         # A marker, not a colour: a wrong prediction's true bar can be too short to see.
         ax.plot(true_label, probabilities[true_label] + 0.07, "v", color=BLUE, markersize=9)
-        legend.append(Line2D([], [], linestyle="none", marker="v", color=BLUE, markersize=9,
-                             label="true digit"))
+        legend.append(
+            Line2D([], [], linestyle="none", marker="v", color=BLUE, markersize=9, label="true digit")
+        )
     ax.set_xticks(range(NUM_CLASSES))
     ax.set_yticks(np.arange(0, 1.1, 0.2))
     ax.set_ylim(0, 1.15)  # room for the marker above a bar of height 1
     ax.set_xlabel("digit")
     ax.set_ylabel("probability")
-    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
-              fontsize=9)
+    ax.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=9)
     return fig
 
 
@@ -214,8 +225,7 @@ def plot_activation(name, x_range=(-5.0, 5.0)):
     an open and a filled dot, not as a steep line through 0 that the derivative does not have.
     """
     if name not in activations.WITH_DERIVATIVES:
-        raise ValueError(f"name must be one of {', '.join(activations.WITH_DERIVATIVES)}, "
-                         f"got {name!r}.")
+        raise ValueError(f"name must be one of {', '.join(activations.WITH_DERIVATIVES)}, got {name!r}.")
     low, high = map(float, x_range)
     if not low < high:
         raise ValueError(f"x_range must be (low, high) with low < high, got {x_range!r}.")
@@ -251,8 +261,15 @@ def _plot_with_jump_at_zero(ax, f, low, high, **style):
         ax.plot(piece, f(piece), **style)
     colour = style.get("color")
     for value in (left_limit, right_limit):  # filled: the value used at 0; open: the other limit
-        ax.plot(0.0, value, "o", color=colour, markersize=6, zorder=3,
-                markerfacecolor=colour if value == at_zero else "white")
+        ax.plot(
+            0.0,
+            value,
+            "o",
+            color=colour,
+            markersize=6,
+            zorder=3,
+            markerfacecolor=colour if value == at_zero else "white",
+        )
 
 
 MAX_EPOCH_TICKS = 15
@@ -302,8 +319,15 @@ def plot_confusion_matrix(matrix):
     threshold = np.log1p(matrix).max() / 2
     for i in range(NUM_CLASSES):
         for j in range(NUM_CLASSES):
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
-                    color="white" if np.log1p(matrix[i, j]) > threshold else "black")
+            ax.text(
+                j,
+                i,
+                str(matrix[i, j]),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if np.log1p(matrix[i, j]) > threshold else "black",
+            )
     ax.set_xticks(range(NUM_CLASSES))
     ax.set_yticks(range(NUM_CLASSES))
     ax.set_xlabel("predicted digit")
@@ -334,8 +358,9 @@ def plot_mistakes(images, labels, probabilities, n=10, *, ncols=5):
     indices = most_confident_mistakes(labels, probabilities, n)
     if len(indices) == 0:
         raise ValueError("there are no mistakes to show: every prediction is right.")
-    fig = plot_digit_grid(images[indices], np.asarray(labels)[indices],
-                          np.asarray(probabilities)[indices], ncols=ncols)
+    fig = plot_digit_grid(
+        images[indices], np.asarray(labels)[indices], np.asarray(probabilities)[indices], ncols=ncols
+    )
     fig.suptitle("Most confident mistakes", y=1.02)
     return fig
 
@@ -369,8 +394,11 @@ def plot_preprocessing(drawing, *, ink="auto"):
     top, bottom, left, right = steps["crop"]
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
     axes[0].imshow(steps["ink"], cmap=plt.cm.binary, vmin=0, vmax=1)
-    axes[0].add_patch(plt.Rectangle((left - 0.5, top - 0.5), right - left, bottom - top,
-                                    fill=False, edgecolor=RED, linewidth=1.5))
+    axes[0].add_patch(
+        plt.Rectangle(
+            (left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=RED, linewidth=1.5
+        )
+    )
     axes[0].set_title(f"1. drawing {steps['ink'].shape[1]}x{steps['ink'].shape[0]}, ink box")
     axes[1].imshow(steps["scaled"], cmap=plt.cm.binary, vmin=0, vmax=1)
     height, width = steps["scaled"].shape
@@ -379,8 +407,14 @@ def plot_preprocessing(drawing, *, ink="auto"):
     axes[2].imshow(image, cmap=plt.cm.binary, vmin=0, vmax=1)
     rows, cols = np.indices(image.shape)
     mass = image.sum()
-    axes[2].plot((cols * image).sum() / mass, (rows * image).sum() / mass, "x", color=RED,
-                 markersize=10, label="centre of mass")
+    axes[2].plot(
+        (cols * image).sum() / mass,
+        (rows * image).sum() / mass,
+        "x",
+        color=RED,
+        markersize=10,
+        label="centre of mass",
+    )
     axes[2].axhline(13.5, color=BLUE, linewidth=0.8)
     axes[2].axvline(13.5, color=BLUE, linewidth=0.8, label="centre of the field")
     axes[2].legend(loc="lower center", bbox_to_anchor=(0.5, -0.3), fontsize=8, ncol=2)

@@ -23,6 +23,7 @@ def predict(model, images):
     elif callable(model):
         output = model(images)
     else:
-        raise ValueError(f"model must be a Keras model or a function of a batch of images, "
-                         f"got {type(model).__name__}.")
+        raise ValueError(
+            f"model must be a Keras model or a function of a batch of images, got {type(model).__name__}."
+        )
     return checks.probability_rows(np.asarray(output), len(images), "the model's output")

@@ -41,7 +41,8 @@ The JSON format (UTF-8)::
 - ``question`` and ``explanation`` are required; ``hint`` (shown after a wrong answer), ``code``
   (shown as a code block), ``predict`` (true: the student answers first, then runs the code) and
   ``check`` (true, for a number question with ``code``: the unit tests evaluate ``code`` with NumPy
-  as ``np`` and the functions of ``helpers.activations`` and compare it with ``answer``) are optional. In the texts, `backticks` mark code.
+  as ``np`` and the functions of ``helpers.activations`` and compare it with ``answer``) are optional.
+  In the texts, `backticks` mark code.
 - A lesson has 2-4 questions. ``load`` checks all of this and says what is wrong where.
 
 ``check(question, answer)`` grades one answer without any widget (the unit tests use it). Widgets
@@ -83,7 +84,7 @@ def quiz_path(lesson):
 def _lesson_id(lesson):
     text = f"{lesson:02d}" if isinstance(lesson, int) else str(lesson)
     if not re.fullmatch(r"\d\d", text):
-        raise ValueError(f"lesson must be a two-digit number such as \"01\", got {lesson!r}.")
+        raise ValueError(f'lesson must be a two-digit number such as "01", got {lesson!r}.')
     return text
 
 
@@ -103,7 +104,7 @@ def load(lesson):
 def validate(data, source="quiz"):
     """Raise ValueError if ``data`` does not follow the format described in this module."""
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        raise ValueError(f"{source}: expected an object with a \"questions\" list.")
+        raise ValueError(f'{source}: expected an object with a "questions" list.')
     questions = data["questions"]
     if not 2 <= len(questions) <= 4:
         raise ValueError(f"{source}: a lesson has 2-4 questions, found {len(questions)}.")
@@ -113,26 +114,30 @@ def validate(data, source="quiz"):
             raise ValueError(f"{where}: expected an object.")
         for key in ("question", "explanation"):
             if not isinstance(q.get(key), str) or not q[key].strip():
-                raise ValueError(f"{where}: \"{key}\" must be a non-empty text.")
+                raise ValueError(f'{where}: "{key}" must be a non-empty text.')
         kind = q.get("kind")
         if kind not in KINDS:
-            raise ValueError(f"{where}: \"kind\" must be one of {KINDS}, got {kind!r}.")
+            raise ValueError(f'{where}: "kind" must be one of {KINDS}, got {kind!r}.')
         if kind == "choice":
             choices = q.get("choices")
-            if (not isinstance(choices, list) or not 2 <= len(choices) <= 6
-                    or not all(isinstance(c, str) and c.strip() for c in choices)):
-                raise ValueError(f"{where}: \"choices\" must be 2-6 non-empty texts.")
+            if (
+                not isinstance(choices, list)
+                or not 2 <= len(choices) <= 6
+                or not all(isinstance(c, str) and c.strip() for c in choices)
+            ):
+                raise ValueError(f'{where}: "choices" must be 2-6 non-empty texts.')
             if len(set(choices)) != len(choices):
                 raise ValueError(f"{where}: two choices are the same.")
             if q.get("answer") not in choices:
-                raise ValueError(f"{where}: \"answer\" must be exactly one of the choices, "
-                                 f"got {q.get('answer')!r}.")
+                raise ValueError(
+                    f'{where}: "answer" must be exactly one of the choices, got {q.get("answer")!r}.'
+                )
         else:
             answer, tolerance = q.get("answer"), q.get("tolerance")
             if not _is_number(answer):
-                raise ValueError(f"{where}: \"answer\" must be a number, got {answer!r}.")
+                raise ValueError(f'{where}: "answer" must be a number, got {answer!r}.')
             if not _is_number(tolerance) or tolerance < 0:
-                raise ValueError(f"{where}: \"tolerance\" must be a number >= 0, got {tolerance!r}.")
+                raise ValueError(f'{where}: "tolerance" must be a number >= 0, got {tolerance!r}.')
     return data
 
 
@@ -176,6 +181,7 @@ def answer_text(question):
 
 # --- display ------------------------------------------------------------------------------------
 
+
 def _inline(text):
     """Escape ``text`` for HTML; `backticks` become <code>."""
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
@@ -208,7 +214,9 @@ def question_text(number, question):
     if question["kind"] == "choice":
         lines += [f"  {i}) {c}" for i, c in enumerate(question["choices"], 1)]
     else:
-        lines.append("숫자로 답하세요" + (f" (단위: {question['unit']})" if question.get("unit") else "") + ".")
+        lines.append(
+            "숫자로 답하세요" + (f" (단위: {question['unit']})" if question.get("unit") else "") + "."
+        )
     return "\n".join(lines)
 
 
@@ -249,13 +257,16 @@ def answer_widget(number, question):
 
     def grade(answer):
         result = check(question, answer)
-        understood = question["kind"] == "choice" or parse_number(answer, question.get("unit", "")) is not None
+        understood = (
+            question["kind"] == "choice" or parse_number(answer, question.get("unit", "")) is not None
+        )
         if understood and not result.correct:
             state["wrong"] += 1
         message = html.escape(result.message)
         if not result.correct and state["wrong"] >= MAX_WRONG:
-            message += (f"<br>정답: <b>{_inline(answer_text(question))}</b>. "
-                        f"{_inline(question['explanation'])}")
+            message += (
+                f"<br>정답: <b>{_inline(answer_text(question))}</b>. {_inline(question['explanation'])}"
+            )
         color = "#1a7f37" if result.correct else "#b35900"
         feedback.value = f'<span style="color:{color}">{message}</span>'
         box.wrong = state["wrong"]
@@ -264,8 +275,9 @@ def answer_widget(number, question):
     if question["kind"] == "choice":
         buttons = []
         for i, choice in enumerate(question["choices"], 1):
-            button = widgets.Button(description=f"{i}) {choice}"[:60], tooltip=choice,
-                                    layout=widgets.Layout(width="auto"))
+            button = widgets.Button(
+                description=f"{i}) {choice}"[:60], tooltip=choice, layout=widgets.Layout(width="auto")
+            )
             button.add_class("quiz-choice")
             button.on_click(lambda _, c=choice: grade(c))
             buttons.append(button)

@@ -73,6 +73,7 @@ def _show_text(output, text):
 
 # --- lesson 01: activation functions ------------------------------------------------------------
 
+
 def activation_explorer(function="relu", x_range=(-5.0, 5.0)):
     """Choose an activation function and an input range; the function and its derivative redraw.
 
@@ -81,16 +82,25 @@ def activation_explorer(function="relu", x_range=(-5.0, 5.0)):
     the largest value of the derivative on the range).
     """
     if function not in activations.WITH_DERIVATIVES:
-        raise ValueError(f"function must be one of {', '.join(activations.WITH_DERIVATIVES)}, "
-                         f"got {function!r}.")
+        raise ValueError(
+            f"function must be one of {', '.join(activations.WITH_DERIVATIVES)}, got {function!r}."
+        )
     low, high = map(float, x_range)
     if not -10 <= low < high <= 10:
         raise ValueError(f"x_range must be (low, high) with -10 <= low < high <= 10, got {x_range!r}.")
-    chooser = widgets.Dropdown(options=list(activations.WITH_DERIVATIVES), value=function,
-                               description="function")
-    span = widgets.FloatRangeSlider(value=(low, high), min=-10.0, max=10.0, step=0.5,
-                                    description="x range", readout_format=".1f",
-                                    continuous_update=False, layout=widgets.Layout(width="420px"))
+    chooser = widgets.Dropdown(
+        options=list(activations.WITH_DERIVATIVES), value=function, description="function"
+    )
+    span = widgets.FloatRangeSlider(
+        value=(low, high),
+        min=-10.0,
+        max=10.0,
+        step=0.5,
+        description="x range",
+        readout_format=".1f",
+        continuous_update=False,
+        layout=widgets.Layout(width="420px"),
+    )
     output = widgets.Output()
     info = widgets.HTML()
 
@@ -101,19 +111,22 @@ def activation_explorer(function="relu", x_range=(-5.0, 5.0)):
         show_figure(output, fig, f"{name} and its derivative on [{lo:.1f}, {hi:.1f}]")
         derivative = activations.WITH_DERIVATIVES[name][1]
         largest = np.max(derivative(np.linspace(lo, hi, 201)))
-        info.value = (f"largest derivative of <b>{name}</b> on [{lo:.1f}, {hi:.1f}]: "
-                      f"<b>{largest:.3f}</b>")
+        info.value = f"largest derivative of <b>{name}</b> on [{lo:.1f}, {hi:.1f}]: <b>{largest:.3f}</b>"
 
     chooser.observe(update, names="value")
     span.observe(update, names="value")
     update()
-    box = LessonWidget("activation_explorer", [widgets.HBox([chooser, span]), output, info],
-                       lambda: f"{chooser.value} on [{span.value[0]:.1f}, {span.value[1]:.1f}]")
+    box = LessonWidget(
+        "activation_explorer",
+        [widgets.HBox([chooser, span]), output, info],
+        lambda: f"{chooser.value} on [{span.value[0]:.1f}, {span.value[1]:.1f}]",
+    )
     box.function, box.x_range, box.output, box.info = chooser, span, output, info
     return box
 
 
 # --- lesson 02: softmax -------------------------------------------------------------------------
+
 
 def softmax_explorer(logits=(2.0, 1.0, 0.1, -1.0, 0.5), temperature=1.0):
     """Five logit sliders and a temperature slider; the softmax probabilities redraw as bars.
@@ -128,11 +141,27 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1, -1.0, 0.5), temperature=1.0):
         raise ValueError(f"logits must be 5 numbers between -5 and 5, got {logits!r}.")
     if not 0.1 <= temperature <= 5:
         raise ValueError(f"temperature must be between 0.1 and 5, got {temperature!r}.")
-    sliders = [widgets.FloatSlider(value=z, min=-5.0, max=5.0, step=0.1, description=f"z{i}",
-                                   readout_format=".1f", continuous_update=False)
-               for i, z in enumerate(logits)]
-    heat = widgets.FloatSlider(value=temperature, min=0.1, max=5.0, step=0.1,
-                               description="T", readout_format=".1f", continuous_update=False)
+    sliders = [
+        widgets.FloatSlider(
+            value=z,
+            min=-5.0,
+            max=5.0,
+            step=0.1,
+            description=f"z{i}",
+            readout_format=".1f",
+            continuous_update=False,
+        )
+        for i, z in enumerate(logits)
+    ]
+    heat = widgets.FloatSlider(
+        value=temperature,
+        min=0.1,
+        max=5.0,
+        step=0.1,
+        description="T",
+        readout_format=".1f",
+        continuous_update=False,
+    )
     output = widgets.Output()
     total = widgets.HTML()
 
@@ -155,15 +184,17 @@ def softmax_explorer(logits=(2.0, 1.0, 0.1, -1.0, 0.5), temperature=1.0):
     for slider in (*sliders, heat):
         slider.observe(update, names="value")
     update()
-    box = LessonWidget("softmax_explorer",
-                       [widgets.HBox([widgets.VBox(sliders), widgets.VBox([heat, total])]), output],
-                       lambda: "logits " + ", ".join(f"{s.value:.1f}" for s in sliders)
-                       + f"; T = {heat.value:.1f}")
+    box = LessonWidget(
+        "softmax_explorer",
+        [widgets.HBox([widgets.VBox(sliders), widgets.VBox([heat, total])]), output],
+        lambda: "logits " + ", ".join(f"{s.value:.1f}" for s in sliders) + f"; T = {heat.value:.1f}",
+    )
     box.logits, box.temperature, box.output, box.total = sliders, heat, output, total
     return box
 
 
 # --- lesson 03: the MNIST data set --------------------------------------------------------------
+
 
 def _check_split(images, labels, name):
     # Raw pixels: the browser shows them and, on request, normalizes them itself.
@@ -179,12 +210,16 @@ def mnist_browser(x_train, t_train, x_test, t_test):
     Attributes: ``split`` (ToggleButtons: train, test), ``index`` (IntSlider), ``view``
     (ToggleButtons: raw, normalized), ``output`` (Output holding the image) and ``info`` (HTML).
     """
-    splits = {"train": _check_split(x_train, t_train, "train"),
-              "test": _check_split(x_test, t_test, "test")}
+    splits = {"train": _check_split(x_train, t_train, "train"), "test": _check_split(x_test, t_test, "test")}
     split = widgets.ToggleButtons(options=["train", "test"], value="train", description="set")
-    index = widgets.IntSlider(value=0, min=0, max=len(splits["train"][0]) - 1,
-                              description="index", continuous_update=False,
-                              layout=widgets.Layout(width="600px"))
+    index = widgets.IntSlider(
+        value=0,
+        min=0,
+        max=len(splits["train"][0]) - 1,
+        description="index",
+        continuous_update=False,
+        layout=widgets.Layout(width="600px"),
+    )
     view = widgets.ToggleButtons(options=["raw", "normalized"], value="raw", description="pixels")
     output = widgets.Output()
     info = widgets.HTML()
@@ -203,10 +238,15 @@ def mnist_browser(x_train, t_train, x_test, t_test):
         ax.set_title(f"{split.value} image {index.value:,}: label {label}")
         fig.tight_layout()
         show_figure(output, fig, f"{split.value} image {index.value}, label {label}")
-        low, high = (f"{image.min():.3f}", f"{image.max():.3f}") if image.dtype.kind == "f" \
+        low, high = (
+            (f"{image.min():.3f}", f"{image.max():.3f}")
+            if image.dtype.kind == "f"
             else (str(image.min()), str(image.max()))
-        info.value = (f"{split.value} image {index.value:,}: label <b>{label}</b>, "
-                      f"{image.dtype} pixels from <b>{low}</b> to <b>{high}</b>")
+        )
+        info.value = (
+            f"{split.value} image {index.value:,}: label <b>{label}</b>, "
+            f"{image.dtype} pixels from <b>{low}</b> to <b>{high}</b>"
+        )
 
     def change_split(_):
         # Keep the index when the other set has it; otherwise clamp. Redraw once either way.
@@ -218,13 +258,17 @@ def mnist_browser(x_train, t_train, x_test, t_test):
     index.observe(update, names="value")
     view.observe(update, names="value")
     update()
-    box = LessonWidget("mnist_browser", [widgets.HBox([split, view]), index, output, info],
-                       lambda: f"{split.value} image {index.value}, {view.value} pixels")
+    box = LessonWidget(
+        "mnist_browser",
+        [widgets.HBox([split, view]), index, output, info],
+        lambda: f"{split.value} image {index.value}, {view.value} pixels",
+    )
     box.split, box.index, box.view, box.output, box.info = split, index, view, output, info
     return box
 
 
 # --- lesson 07: predictions of the trained model ------------------------------------------------
+
 
 def prediction_explorer(model_or_predictions, x_test, t_test):
     """Step through the test set: each image beside its 10 predicted probabilities.
@@ -241,13 +285,22 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
     if hasattr(model_or_predictions, "predict"):
         predictions = predict(model_or_predictions, x_test)
     else:
-        predictions = checks.probability_rows(model_or_predictions, len(x_test),
-                                              "the predictions for x_test")
+        predictions = checks.probability_rows(model_or_predictions, len(x_test), "the predictions for x_test")
     mistakes = np.flatnonzero(predictions.argmax(axis=1) != t_test)
-    index = widgets.IntSlider(value=0, min=0, max=len(x_test) - 1, description="image",
-                              continuous_update=False, layout=widgets.Layout(width="500px"))
-    mistakes_only = widgets.Checkbox(value=False, description=f"mistakes only ({len(mistakes):,})",
-                                     disabled=len(mistakes) == 0, indent=False)
+    index = widgets.IntSlider(
+        value=0,
+        min=0,
+        max=len(x_test) - 1,
+        description="image",
+        continuous_update=False,
+        layout=widgets.Layout(width="500px"),
+    )
+    mistakes_only = widgets.Checkbox(
+        value=False,
+        description=f"mistakes only ({len(mistakes):,})",
+        disabled=len(mistakes) == 0,
+        indent=False,
+    )
     output = widgets.Output()
     caption = widgets.HTML()
 
@@ -272,15 +325,21 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
     index.observe(update, names="value")
     mistakes_only.observe(toggle, names="value")
     update()
-    box = LessonWidget("prediction_explorer", [widgets.HBox([index, mistakes_only]), output, caption],
-                       lambda: f"test image {shown_index()} of {len(x_test):,}"
-                               + (", mistakes only" if mistakes_only.value else ""))
+    box = LessonWidget(
+        "prediction_explorer",
+        [widgets.HBox([index, mistakes_only]), output, caption],
+        lambda: (
+            f"test image {shown_index()} of {len(x_test):,}"
+            + (", mistakes only" if mistakes_only.value else "")
+        ),
+    )
     box.index, box.mistakes_only, box.output, box.caption = index, mistakes_only, output, caption
     box.shown_index = shown_index
     return box
 
 
 # --- lesson 10: draw a digit --------------------------------------------------------------------
+
 
 def show_drawing_prediction(box, model, image, output, info):
     """Predict ``image`` (28x28, preprocessed) with ``model`` and show it in a drawing widget.
@@ -294,8 +353,10 @@ def show_drawing_prediction(box, model, image, output, info):
     fig.axes[0].set_title("what the model sees (28x28)")
     show_figure(output, fig, "preprocessed drawing and the predicted probabilities")
     predicted = int(np.argmax(probabilities))
-    info.value = (f"prediction: <b>{predicted}</b> with probability "
-                  f"<b>{html.escape(plots.percent(probabilities[predicted]))}</b>")
+    info.value = (
+        f"prediction: <b>{predicted}</b> with probability "
+        f"<b>{html.escape(plots.percent(probabilities[predicted]))}</b>"
+    )
 
 
 def digit_canvas(model, *, size=280, line_width=22):
@@ -313,9 +374,11 @@ def digit_canvas(model, *, size=280, line_width=22):
 
     if not 56 <= size <= 1000:
         raise ValueError(f"size must be between 56 and 1000 pixels, got {size!r}.")
-    canvas = Canvas(width=size, height=size,
-                    layout=widgets.Layout(width=f"{size}px", height=f"{size}px",
-                                          border="1px solid #777777"))
+    canvas = Canvas(
+        width=size,
+        height=size,
+        layout=widgets.Layout(width=f"{size}px", height=f"{size}px", border="1px solid #777777"),
+    )
     canvas.line_width = line_width
     canvas.line_cap = "round"
     canvas.line_join = "round"
@@ -379,9 +442,11 @@ def digit_canvas(model, *, size=280, line_width=22):
     canvas.on_mouse_up(mouse_up)
     canvas.on_mouse_out(mouse_up)
     clear_button.on_click(clear)
-    box = LessonWidget("digit_canvas",
-                       [widgets.HBox([canvas, widgets.VBox([clear_button, info])]), output],
-                       lambda: f"{size}x{size} canvas, brush {line_width} px")
+    box = LessonWidget(
+        "digit_canvas",
+        [widgets.HBox([canvas, widgets.VBox([clear_button, info])]), output],
+        lambda: f"{size}x{size} canvas, brush {line_width} px",
+    )
     box.canvas, box.clear_button, box.output, box.info = canvas, clear_button, output, info
     box.draw_stroke, box.clear = draw_stroke, clear
     box.ink = state["ink"]

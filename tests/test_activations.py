@@ -44,8 +44,9 @@ def test_softmax_works_row_by_row_on_a_batch():
     assert np.allclose(p[0], activations.softmax(z[0]))
 
 
-@pytest.mark.parametrize("bad, message", [(np.array([]), "at least one value"),
-                                          (np.array(["a", "b"]), "needs numbers")])
+@pytest.mark.parametrize(
+    "bad, message", [(np.array([]), "at least one value"), (np.array(["a", "b"]), "needs numbers")]
+)
 def test_bad_input_is_named(bad, message):
     with pytest.raises(ValueError, match=message):
         activations.softmax(bad)
@@ -54,6 +55,7 @@ def test_bad_input_is_named(bad, message):
 
 
 # --- tanh, and every function's derivative ------------------------------------------------------
+
 
 def test_tanh_matches_numpy_and_is_odd():
     x = np.linspace(-4, 4, 81)

@@ -1,8 +1,8 @@
 """The stored outputs hold on any CPU: what nbval compares exactly does not depend on trained weights.
 
-`make test` runs every lesson under strict nbval with Keras' seed shifted (tests/shifted_seed). These tests check the pieces it stands on: that the shift really moves
-the weights (and only Keras' draws), and that nbval still catches a regression in a cell that
-does not depend on training.
+`make test` runs every lesson under strict nbval with Keras' seed shifted (tests/shifted_seed).
+These tests check the pieces it stands on: that the shift really moves the weights (and only
+Keras' draws), and that nbval still catches a regression in a cell that does not depend on training.
 """
 
 import json
@@ -31,8 +31,9 @@ print(json.dumps(out))
 
 def run_weights(shift):
     env = {**os.environ, "PYTHONPATH": str(SHIFTED_SEED), "DLA_SEED_SHIFT": str(shift)}
-    done = subprocess.run([sys.executable, "-c", WEIGHTS], env=env, capture_output=True, text=True,
-                          check=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", WEIGHTS], env=env, capture_output=True, text=True, check=True, timeout=300
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -64,10 +65,27 @@ def opening(tmp_path, edit=None):
 
 def nbval(path):
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-o", "addopts=",
-         "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
-         str(ROOT / "tests" / "nbval_sanitize.cfg"), str(path)],
-        cwd=path.parent, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "-o",
+            "addopts=",
+            "--nbval",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(ROOT / "tests" / "nbval_sanitize.cfg"),
+            str(path),
+        ],
+        cwd=path.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_nbval_catches_a_regression_in_a_deterministic_cell(tmp_path):

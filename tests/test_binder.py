@@ -34,6 +34,7 @@ SETTINGS_PATH = "share/jupyter/lab/settings/overrides.json"
 
 # --- environment -----------------------------------------------------------------------------------
 
+
 def test_binder_environment_is_a_link_to_the_course_environment():
     link = BINDER / "environment.yml"
     assert link.is_symlink(), "binder/environment.yml must be a symlink to ../environment.yml"
@@ -52,14 +53,18 @@ def test_environment_pins_python_311_and_installs_the_lock_through_pip():
 
 
 def test_pip_list_parsing_and_dropping():
-    text = ("dependencies:\n  - python=3.11\n  - pip\n  - pip:\n"
-            '      - "numpy==2.4.6 ; python_full_version < \'3.12\'"\n'
-            '      - "Matplotlib==3.11.2"\n      - "typing_extensions==4.16.0"\n')
+    text = (
+        "dependencies:\n  - python=3.11\n  - pip\n  - pip:\n"
+        "      - \"numpy==2.4.6 ; python_full_version < '3.12'\"\n"
+        '      - "Matplotlib==3.11.2"\n      - "typing_extensions==4.16.0"\n'
+    )
     requirements = binder_check.pip_requirements(text)
-    assert requirements == ["numpy==2.4.6 ; python_full_version < '3.12'", "Matplotlib==3.11.2",
-                            "typing_extensions==4.16.0"]
-    assert binder_check.drop_packages(requirements, ["matplotlib", "typing-extensions"]) == \
-        requirements[:1]
+    assert requirements == [
+        "numpy==2.4.6 ; python_full_version < '3.12'",
+        "Matplotlib==3.11.2",
+        "typing_extensions==4.16.0",
+    ]
+    assert binder_check.drop_packages(requirements, ["matplotlib", "typing-extensions"]) == requirements[:1]
     with pytest.raises(ValueError, match="not in the pip list: scipy"):
         binder_check.drop_packages(requirements, ["scipy"])
     with pytest.raises(ValueError, match="pin python"):
@@ -67,6 +72,7 @@ def test_pip_list_parsing_and_dropping():
 
 
 # --- the branch `binder`: the environment alone, as the lock generates it -----------------------------
+
 
 def test_the_tree_is_the_environment_alone_and_pins_exactly_the_lock(tmp_path):
     tree = binder_env.write_tree(tmp_path / "tree")
@@ -85,13 +91,17 @@ def test_the_tree_is_the_environment_alone_and_pins_exactly_the_lock(tmp_path):
 def test_the_binder_branch_is_what_the_lock_generates(tmp_path):
     commit = git_branch.resolve(ROOT, binder_env.BRANCH)
     if commit is None:
-        pytest.skip(f"no branch {binder_env.BRANCH} (nor origin/{binder_env.BRANCH}) in this clone: "
-                    "`make binder-env` writes it")
+        pytest.skip(
+            f"no branch {binder_env.BRANCH} (nor origin/{binder_env.BRANCH}) in this clone: "
+            "`make binder-env` writes it"
+        )
     tree = binder_env.write_tree(tmp_path / "tree")
     stale = git_branch.differences(tree, ROOT, commit)
-    assert stale == [], (f"the branch {binder_env.BRANCH} ({commit[:12]}) differs from what "
-                         f"requirements.lock and binder/ give in {', '.join(stale)}: run `make binder-env` "
-                         "(on GitHub the workflow binder-env does it for main)")
+    assert stale == [], (
+        f"the branch {binder_env.BRANCH} ({commit[:12]}) differs from what "
+        f"requirements.lock and binder/ give in {', '.join(stale)}: run `make binder-env` "
+        "(on GitHub the workflow binder-env does it for main)"
+    )
 
 
 def test_a_lock_changed_without_regenerating_the_branch_is_caught(tmp_path, monkeypatch):
@@ -124,12 +134,14 @@ def test_a_lock_without_nbgitpuller_is_refused(tmp_path):
     lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
     (root / "requirements.lock").write_text(
         "".join(line for line in lock.splitlines(keepends=True) if not line.startswith("nbgitpuller==")),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(SystemExit, match="does not pin nbgitpuller"):
         binder_env.write_tree(tmp_path / "tree", root)
 
 
 # --- every import of the course is installed by environment.yml -------------------------------------
+
 
 def course_imports():
     """{module: [files importing it]} for notebooks/*.ipynb and helpers/*.py."""
@@ -149,35 +161,52 @@ def course_imports():
 def test_environment_provides_every_module_the_course_imports():
     imports = course_imports()
     assert {"numpy", "matplotlib", "keras"} <= set(imports)  # the scan sees the lessons
-    requirements = binder_check.pip_requirements(
-        (BINDER / "environment.yml").read_text(encoding="utf-8"))
+    requirements = binder_check.pip_requirements((BINDER / "environment.yml").read_text(encoding="utf-8"))
     missing = binder_check.unprovided_modules(
-        imports, requirements, importlib.metadata.packages_distributions())
+        imports, requirements, importlib.metadata.packages_distributions()
+    )
     assert not missing, "binder/environment.yml lacks what these import: " + "; ".join(
-        f"{module} ({', '.join(sorted(set(imports[module])))})" for module in missing)
+        f"{module} ({', '.join(sorted(set(imports[module])))})" for module in missing
+    )
 
 
 def test_unprovided_modules_finds_a_dropped_package():
-    requirements = ['matplotlib==3.11.2', 'numpy==2.4.6', 'pillow==13.0.0',
-                    "tensorflow-cpu==2.21.0 ; sys_platform == 'never'"]
-    distributions = {"matplotlib": ["matplotlib"], "mpl_toolkits": ["matplotlib"],
-                     "numpy": ["numpy"], "PIL": ["pillow"], "tensorflow": ["tensorflow-cpu"]}
+    requirements = [
+        "matplotlib==3.11.2",
+        "numpy==2.4.6",
+        "pillow==13.0.0",
+        "tensorflow-cpu==2.21.0 ; sys_platform == 'never'",
+    ]
+    distributions = {
+        "matplotlib": ["matplotlib"],
+        "mpl_toolkits": ["matplotlib"],
+        "numpy": ["numpy"],
+        "PIL": ["pillow"],
+        "tensorflow": ["tensorflow-cpu"],
+    }
     modules = {"os", "helpers", "numpy", "PIL", "matplotlib", "mpl_toolkits"}
     assert binder_check.unprovided_modules(modules, requirements, distributions) == []
-    assert binder_check.unprovided_modules(modules, requirements[1:], distributions) == \
-        ["matplotlib", "mpl_toolkits"]
+    assert binder_check.unprovided_modules(modules, requirements[1:], distributions) == [
+        "matplotlib",
+        "mpl_toolkits",
+    ]
     # a requirement whose marker does not hold here provides nothing; unknown modules are missing
-    assert binder_check.unprovided_modules({"tensorflow", "sklearn"}, requirements,
-                                           distributions) == ["sklearn", "tensorflow"]
+    assert binder_check.unprovided_modules({"tensorflow", "sklearn"}, requirements, distributions) == [
+        "sklearn",
+        "tensorflow",
+    ]
 
 
 def test_top_level_imports_reads_notebook_cells():
-    source = ("%matplotlib inline\nimport numpy as np, os.path\nfrom tensorflow.keras import layers\n"
-              "from . import sibling\n!pip list\nimport matplotlib.pyplot as plt")
+    source = (
+        "%matplotlib inline\nimport numpy as np, os.path\nfrom tensorflow.keras import layers\n"
+        "from . import sibling\n!pip list\nimport matplotlib.pyplot as plt"
+    )
     assert binder_check.top_level_imports(source) == {"numpy", "os", "tensorflow", "matplotlib"}
 
 
 # --- postBuild and JupyterLab settings --------------------------------------------------------------
+
 
 def test_postbuild_is_an_executable_bash_script():
     # What it does is checked by running it: `make binder-check` runs it in Binder's environment.
@@ -209,8 +238,9 @@ def test_override_ids_and_values_exist_in_the_installed_jupyterlab():
             assert key in schema["properties"], f"{plugin_id} has no setting {key}"
             jsonschema.validate(value, schema["properties"][key])
     with pytest.raises(jsonschema.ValidationError):  # the check can fail: "false" is a string here
-        jsonschema.validate(False, lab_schema("@jupyterlab/apputils-extension:notification")
-                            ["properties"]["fetchNews"])
+        jsonschema.validate(
+            False, lab_schema("@jupyterlab/apputils-extension:notification")["properties"]["fetchNews"]
+        )
 
 
 def test_this_environment_has_the_same_overrides_as_binder():
@@ -225,8 +255,7 @@ def test_this_environment_has_the_same_overrides_as_binder():
 BINDER_LINK = re.compile(r"https?://mybinder\.org/[^\s)\]\"'<>\\]*")
 BINDER_REPO = re.compile(r"mybinder\.org/v2/([a-z]+)/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
 GITHUB_REPO = re.compile(r"github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
-SKIP_DIRS = {".git", ".venv", "build", "__pycache__", ".pytest_cache", "artifacts",
-             ".ipynb_checkpoints"}
+SKIP_DIRS = {".git", ".venv", "build", "__pycache__", ".pytest_cache", "artifacts", ".ipynb_checkpoints"}
 
 
 def repo_text_files():
@@ -282,7 +311,8 @@ def test_the_course_links_launch_the_binder_branch():
     repo = navigation.repository_url(ROOT)
     for name in (navigation.INDEX, "06_training.ipynb"):
         assert navigation.binder_url(repo, name) == binder_env.launch_url(
-            repo, f"notebooks/{name}", navigation.REF), "navigation.binder_url must use binder_env.launch_url"
+            repo, f"notebooks/{name}", navigation.REF
+        ), "navigation.binder_url must use binder_env.launch_url"
 
 
 def test_binder_links_are_built_from_the_repository_url():

@@ -18,24 +18,27 @@ def test_right_input_comes_back_as_arrays():
     assert checks.probability_rows(np.full((3, 10), 0.1), 3).shape == (3, 10)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: checks.image(np.zeros((28, 27))), r"one 28x28 MNIST image, got shape \(28, 27\)"),
-    (lambda: checks.images(np.zeros((0, 28, 28))), "non-empty stack"),
-    (lambda: checks.images(np.zeros((3, 784)), "x_train"), r"x_train .* shape \(n, 28, 28\)"),
-    (lambda: checks.images(IMAGES / 255, pixels="raw"), "raw uint8 pixels"),
-    (lambda: checks.images(IMAGES, pixels="normalized"), "normalize the uint8 images first"),
-    (lambda: checks.images(np.full((3, 28, 28), 255.0), pixels="normalized"), r"in \[0, 1\]"),
-    (lambda: checks.images(IMAGES, pixels="scaled"), "pixels must be"),
-    (lambda: checks.label(10, "true_label"), "true_label must be a digit from 0 to 9, got 10"),
-    (lambda: checks.label(3.0), "digit"),
-    (lambda: checks.labels(np.eye(10)[:3], 3), "not one-hot rows"),
-    (lambda: checks.labels([1, 2], 3, "t_test"), r"t_test must hold one digit per image, shape \(3,\)"),
-    (lambda: checks.labels([1.5, 2, 3], 3), "integer digits"),
-    (lambda: checks.probability_row(np.full(9, 0.1)), "10 values per image"),
-    (lambda: checks.probability_row(np.full((2, 10), 0.1)), "one row of 10"),
-    (lambda: checks.probability_rows(np.full((2, 10), 0.1), 3), r"one row per image \(3\)"),
-    (lambda: checks.probability_rows(np.full((2, 10), 1.5)), "between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: checks.image(np.zeros((28, 27))), r"one 28x28 MNIST image, got shape \(28, 27\)"),
+        (lambda: checks.images(np.zeros((0, 28, 28))), "non-empty stack"),
+        (lambda: checks.images(np.zeros((3, 784)), "x_train"), r"x_train .* shape \(n, 28, 28\)"),
+        (lambda: checks.images(IMAGES / 255, pixels="raw"), "raw uint8 pixels"),
+        (lambda: checks.images(IMAGES, pixels="normalized"), "normalize the uint8 images first"),
+        (lambda: checks.images(np.full((3, 28, 28), 255.0), pixels="normalized"), r"in \[0, 1\]"),
+        (lambda: checks.images(IMAGES, pixels="scaled"), "pixels must be"),
+        (lambda: checks.label(10, "true_label"), "true_label must be a digit from 0 to 9, got 10"),
+        (lambda: checks.label(3.0), "digit"),
+        (lambda: checks.labels(np.eye(10)[:3], 3), "not one-hot rows"),
+        (lambda: checks.labels([1, 2], 3, "t_test"), r"t_test must hold one digit per image, shape \(3,\)"),
+        (lambda: checks.labels([1.5, 2, 3], 3), "integer digits"),
+        (lambda: checks.probability_row(np.full(9, 0.1)), "10 values per image"),
+        (lambda: checks.probability_row(np.full((2, 10), 0.1)), "one row of 10"),
+        (lambda: checks.probability_rows(np.full((2, 10), 0.1), 3), r"one row per image \(3\)"),
+        (lambda: checks.probability_rows(np.full((2, 10), 1.5)), "between 0 and 1"),
+    ],
+)
 def test_bad_input_is_named_with_what_is_expected(call, message):
     with pytest.raises(ValueError, match=message):
         call()

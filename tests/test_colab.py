@@ -13,19 +13,21 @@ import sys
 import types
 from pathlib import Path
 
+import navigation
 import nbformat
 import pytest
 from packaging.requirements import Requirement
 
-import navigation
 from helpers import environment
 
 ROOT = Path(__file__).resolve().parent.parent
 
 PATHS = navigation.notebook_paths(ROOT / "notebooks")
 REPO = navigation.repository_url(ROOT)
-COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/([^/]+)/([^/]+)/blob/([^/]+)/"
-                        r"notebooks/(\d\d_[a-z0-9_]+\.ipynb)")
+COLAB_LINK = re.compile(
+    r"https://colab\.research\.google\.com/github/([^/]+)/([^/]+)/blob/([^/]+)/"
+    r"notebooks/(\d\d_[a-z0-9_]+\.ipynb)"
+)
 # What Colab ships and the setup cell must never reinstall or replace.
 COLAB_STACK = {"tensorflow", "tensorflow-cpu", "keras", "numpy", "ipywidgets", "matplotlib"}
 
@@ -100,8 +102,9 @@ def test_every_notebook_starts_with_the_same_collapsed_setup_cell():
         code = [c for c in read(path).cells if c.cell_type == "code"]
         assert code[0].id == "setup", f"{path.name}: the first code cell is not the setup cell"
         assert code[0].source == expected, f"{path.name}: run `make navigation`"
-        assert code[0].metadata.get("jupyter") == navigation.SETUP_HIDDEN, \
+        assert code[0].metadata.get("jupyter") == navigation.SETUP_HIDDEN, (
             f"{path.name}: the setup cell's code is not collapsed (run `make navigation`)"
+        )
         assert code[0].outputs == [], f"{path.name}: the setup cell showed something"
     assert expected.startswith("# 추가 코드 –")
 
@@ -157,15 +160,16 @@ def test_the_setup_cell_installs_from_the_ref_the_colab_badge_opens():
 
 def test_readme_and_index_tables_have_a_colab_column():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    index = "\n".join(c.source for c in read(ROOT / "notebooks" / navigation.INDEX).cells
-                      if c.get("id") == "lesson-table")
+    index = "\n".join(
+        c.source for c in read(ROOT / "notebooks" / navigation.INDEX).cells if c.get("id") == "lesson-table"
+    )
     for path in PATHS[1:]:
         link = navigation.colab_url(REPO, path.name)
         assert link in readme and link in index, path.name
 
 
 # A notebook whose first code cell still sets the TensorFlow environment itself, as before.
-OLD_FIRST_CELL = '''\
+OLD_FIRST_CELL = """\
 # 추가 코드 – TensorFlow의 C++ 로그 메시지를 끕니다. TensorFlow를 import하기 전에 설정해야 합니다.
 import os
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -174,21 +178,27 @@ os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 import numpy as np
 from helpers import data
 
-print(os.getcwd())'''
+print(os.getcwd())"""
 
 
 def make_course(root, first_code):
     (root / "notebooks").mkdir()
     (root / "pyproject.toml").write_text(f'[project.urls]\nRepository = "{REPO}"\n', encoding="utf-8")
-    (root / "README.md").write_text("<!-- lessons:start -->\n<!-- lessons:end -->\n"
-                                    "<!-- binder:start -->\n<!-- binder:end -->\n", encoding="utf-8")
+    (root / "README.md").write_text(
+        "<!-- lessons:start -->\n<!-- lessons:end -->\n<!-- binder:start -->\n<!-- binder:end -->\n",
+        encoding="utf-8",
+    )
     index = nbformat.v4.new_notebook()
-    index.cells = [nbformat.v4.new_markdown_cell("# 00. 목차"),
-                   nbformat.v4.new_markdown_cell("", id="lesson-table")]
+    index.cells = [
+        nbformat.v4.new_markdown_cell("# 00. 목차"),
+        nbformat.v4.new_markdown_cell("", id="lesson-table"),
+    ]
     lesson = nbformat.v4.new_notebook()
-    lesson.cells = [nbformat.v4.new_markdown_cell("# 01. 레슨\n\n## 설정"),
-                    nbformat.v4.new_code_cell(first_code, id="old-first", execution_count=1),
-                    nbformat.v4.new_code_cell("x = np.zeros(3)", id="lesson-code")]
+    lesson.cells = [
+        nbformat.v4.new_markdown_cell("# 01. 레슨\n\n## 설정"),
+        nbformat.v4.new_code_cell(first_code, id="old-first", execution_count=1),
+        nbformat.v4.new_code_cell("x = np.zeros(3)", id="lesson-code"),
+    ]
     for name, nb in (("00_index.ipynb", index), ("01_lesson.ipynb", lesson)):
         nbformat.write(nb, root / "notebooks" / name)
 
@@ -208,8 +218,14 @@ def test_an_old_first_cell_becomes_the_setup_cell_and_keeps_its_imports(tmp_path
     assert code[0].metadata["jupyter"] == navigation.SETUP_HIDDEN
     assert "os.environ" not in code[1].source and "추가 코드" not in code[1].source
     # Its imports stay, and `import os` too, because the rest still uses os.
-    assert code[1].source.splitlines() == ["import os", "", "import numpy as np",
-                                           "from helpers import data", "", "print(os.getcwd())"]
+    assert code[1].source.splitlines() == [
+        "import os",
+        "",
+        "import numpy as np",
+        "from helpers import data",
+        "",
+        "print(os.getcwd())",
+    ]
     assert code[1].execution_count is None and code[1].outputs == []
     assert navigation.generate(tmp_path) == {}, "a second run must change nothing"
 
@@ -220,8 +236,7 @@ def test_a_notebook_without_an_old_setup_gets_the_setup_cell_before_its_code(tmp
     for name in ("00_index.ipynb", "01_lesson.ipynb"):
         code = [c for c in read(tmp_path / "notebooks" / name).cells if c.cell_type == "code"]
         assert code[0].id == "setup"
-    lesson = [c for c in read(tmp_path / "notebooks" / "01_lesson.ipynb").cells
-              if c.cell_type == "code"]
+    lesson = [c for c in read(tmp_path / "notebooks" / "01_lesson.ipynb").cells if c.cell_type == "code"]
     assert [c.source for c in lesson[1:]] == ["import numpy as np", "x = np.zeros(3)"]
     assert navigation.generate(tmp_path) == {}
 
@@ -261,31 +276,58 @@ def test_helpers_install_the_colab_way_from_git_and_import(tmp_path):
     """
     clone = tmp_path / "repo"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-    ref = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, check=True, capture_output=True,
-                         text=True).stdout.strip()
+    ref = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=clone, check=True, capture_output=True, text=True
+    ).stdout.strip()
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     ours = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "numpy").is_dir())
     Path(site, "stack.pth").write_text(ours + "\n", encoding="utf-8")
-    install = subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps",
-                              "--disable-pip-version-check", f"git+file://{clone}@{ref}"],
-                             capture_output=True, text=True)
+    install = subprocess.run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            f"git+file://{clone}@{ref}",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert install.returncode == 0, install.stderr[-2000:]
     check = subprocess.run(
-        [python, "-c", "import helpers, helpers.data, helpers.plots, helpers.environment; "
-                       "print(helpers.__file__)"],
-        cwd=tmp_path, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=""))
+        [
+            python,
+            "-c",
+            "import helpers, helpers.data, helpers.plots, helpers.environment; print(helpers.__file__)",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=""),
+    )
     assert check.returncode == 0, check.stderr[-2000:]
     installed = Path(check.stdout.strip()).parent
     assert installed.is_relative_to(venv), f"helpers came from {installed}, not the new venv"
     # Everything the package holds in the repository arrives, data files too.
-    wanted = {p.relative_to(clone / "helpers") for p in (clone / "helpers").rglob("*")
-              if p.is_file() and "__pycache__" not in p.parts}
-    got = {p.relative_to(installed) for p in installed.rglob("*")
-           if p.is_file() and "__pycache__" not in p.parts}
+    wanted = {
+        p.relative_to(clone / "helpers")
+        for p in (clone / "helpers").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    got = {
+        p.relative_to(installed) for p in installed.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    }
     assert wanted <= got, f"not installed: {sorted(map(str, wanted - got))}"
 
 
@@ -296,6 +338,11 @@ def test_the_site_leaves_the_setup_cell_out():
     static = build_site.static_notebook(nb)
     setup = next(c for c in static.cells if c.get("id") == navigation.SETUP_ID)
     assert "remove-cell" in setup.metadata["tags"]
-    others = [c for c in static.cells if c.cell_type == "code" and c.get("id") != navigation.SETUP_ID
-              and "check" not in c.metadata.get("tags", [])]
+    others = [
+        c
+        for c in static.cells
+        if c.cell_type == "code"
+        and c.get("id") != navigation.SETUP_ID
+        and "check" not in c.metadata.get("tags", [])
+    ]
     assert others and not any("remove-cell" in c.metadata.get("tags", []) for c in others)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from helpers.pixel_pad import grid_to_drawing, pixel_pad
 from helpers.drawing import preprocess_drawing
+from helpers.pixel_pad import grid_to_drawing, pixel_pad
 
 
 class RecordingModel:

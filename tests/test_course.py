@@ -4,12 +4,11 @@ import re
 import subprocess
 from pathlib import Path
 
-import nbformat
-import pytest
-
 import execute_notebooks
 import lesson_time
 import navigation
+import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,8 +65,9 @@ def test_stored_outputs_are_one_clean_run(path):
     nb = read(path)
     assert nb.metadata.kernelspec.name == "python3"
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), \
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), (
         "run `make outputs`: the stored outputs are not one top-to-bottom run"
+    )
     for cell in code:
         for output in cell.outputs:
             assert output.output_type != "error", f"stored error in: {cell.source[:60]!r}"
@@ -101,7 +101,9 @@ def shape_problems(nb, number):
     head = cells[0].source if cells and cells[0].cell_type == "markdown" else ""
     if not head.startswith(f"# {number}. "):
         problems.append(f"the first cell is not the title '# {number}. ...'")
-    objectives = head.split("**학습 목표**", 1)[1].split("**선수 지식**")[0] if "**학습 목표**" in head else ""
+    objectives = (
+        head.split("**학습 목표**", 1)[1].split("**선수 지식**")[0] if "**학습 목표**" in head else ""
+    )
     if not 2 <= len(OBJECTIVE.findall(objectives)) <= 4:
         problems.append("the title cell needs **학습 목표** with 2-4 '- ...할 수 있다.' items")
     if not re.search(r"\*\*선수 지식\*\*: \S", head):
@@ -111,14 +113,22 @@ def shape_problems(nb, number):
     code = [c for c in cells if c.cell_type == "code"]
     if not code or code[0].get("id") != "setup" or not code[0].source.startswith("# 추가 코드 –"):
         problems.append("the first code cell must be the setup cell (id 'setup', '# 추가 코드 –')")
-    headings = [line for c in cells if c.cell_type == "markdown" for line in c.source.splitlines()
-                if line.startswith("## ")]
+    headings = [
+        line
+        for c in cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("## ")
+    ]
     if [h for h in headings if h in ENDING] != list(ENDING):
         problems.append(f"the lesson must end with {', '.join(ENDING)} in this order")
     else:
-        ending = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
-                  and any(line in ENDING[1:] for line in c.source.splitlines())]
-        quiz_cells = [c for c in cells[ending[0]:] if c.cell_type == "code" and "quiz.show(" in c.source]
+        ending = [
+            i
+            for i, c in enumerate(cells)
+            if c.cell_type == "markdown" and any(line in ENDING[1:] for line in c.source.splitlines())
+        ]
+        quiz_cells = [c for c in cells[ending[0] :] if c.cell_type == "code" and "quiz.show(" in c.source]
         if len(quiz_cells) != 1 or f'quiz.show("{number}")' not in quiz_cells[0].source:
             problems.append(f'## 확인 문제 needs one code cell with quiz.show("{number}")')
         elif not any("text/html" in o.get("data", {}) for o in quiz_cells[0].outputs):
@@ -147,8 +157,13 @@ def test_every_lesson_has_the_agreed_shape(path):
 def test_stored_questions_are_the_current_ones(path):
     from helpers import quiz
 
-    stored = [o.data["text/html"] for c in read(path).cells if "quiz.show(" in c.source
-              for o in c.outputs if "text/html" in o.get("data", {})]
+    stored = [
+        o.data["text/html"]
+        for c in read(path).cells
+        if "quiz.show(" in c.source
+        for o in c.outputs
+        if "text/html" in o.get("data", {})
+    ]
     current = [quiz.question_html(i, q) for i, q in enumerate(quiz.load(path.name[:2]), 1)]
     assert stored == current, f"helpers/quizzes/{path.name[:2]}.json changed: run `make outputs`"
 
@@ -164,7 +179,8 @@ def output_texts(cell):
         if output.output_type == "stream":
             yield output.text
         elif "text/plain" in output.get("data", {}) and not any(
-                key.startswith(("image/", "application/vnd.jupyter.widget")) for key in output.data):
+            key.startswith(("image/", "application/vnd.jupyter.widget")) for key in output.data
+        ):
             yield output.data["text/plain"]
 
 
@@ -230,7 +246,7 @@ def accuracy_drift(nb):
             for text, scale in stated:
                 decimals = len(text.split(".")[1]) if "." in text else 0
                 value = float(text) * scale
-                half_unit = 0.5 * 10.0 ** -decimals * scale
+                half_unit = 0.5 * 10.0**-decimals * scale
                 if not any(abs(p - value) <= half_unit + 1e-9 for p in printed):
                     drift.append(f"{text} in: {sentence.strip()[:90]!r}")
     return drift
@@ -238,8 +254,9 @@ def accuracy_drift(nb):
 
 @pytest.mark.parametrize("path", PATHS, ids=NAMES)
 def test_stated_accuracies_are_the_printed_ones(path):
-    assert accuracy_drift(read(path)) == [], \
+    assert accuracy_drift(read(path)) == [], (
         "print the accuracy in this lesson, correct the prose, or say it is the post's (원문)"
+    )
 
 
 # --- any CPU: outputs that depend on training are checked, not compared; prose states them as such
@@ -259,10 +276,14 @@ def unchecked_outputs(nb):
     code = [c for c in nb.cells if c.cell_type == "code"]
     problems = []
     for cell, after in zip(code, [*code[1:], None]):
-        if IGNORE in tags(cell) and (after is None or CHECK not in tags(after) or "assert" not in after.source):
+        if IGNORE in tags(cell) and (
+            after is None or CHECK not in tags(after) or "assert" not in after.source
+        ):
             problems.append(f"no check cell after: {cell.source[:60]!r}")
         if CHECK in tags(cell) and (cell.outputs or cell.metadata.get("jupyter") != {"source_hidden": True}):
-            problems.append(f"a check cell must be collapsed (source hidden) and print nothing: {cell.source[:60]!r}")
+            problems.append(
+                f"a check cell must be collapsed (source hidden) and print nothing: {cell.source[:60]!r}"
+            )
     return problems
 
 
@@ -323,8 +344,9 @@ def unmarked_run_numbers(nb):
 
 @pytest.mark.parametrize("path", PATHS, ids=NAMES)
 def test_prose_gives_trained_numbers_as_this_runs(path):
-    assert unmarked_run_numbers(read(path)) == [], \
+    assert unmarked_run_numbers(read(path)) == [], (
         "give a range, or say it is the value of this saved run (이 노트북을 저장한 실행에서는 ...)"
+    )
 
 
 # --- one form per concept: the glossary's rejected variants stay out of the prose ----------------
@@ -360,8 +382,10 @@ def glossary_violations(nb, variants):
         for variant, (pattern, term) in variants.items():
             text = raw if "(" in variant else glossed
             for match in pattern.finditer(text):
-                found.append(f"{match.group()!r} (write {term}) in: "
-                             f"{text[max(0, match.start() - 30):match.end() + 30]!r}")
+                found.append(
+                    f"{match.group()!r} (write {term}) in: "
+                    f"{text[max(0, match.start() - 30) : match.end() + 30]!r}"
+                )
     return found
 
 
@@ -379,6 +403,7 @@ def test_prose_uses_the_glossarys_terms(path):
 
 
 # --- each check catches a deliberately broken copy of a lesson ----------------------------------
+
 
 def broken_copy(tmp_path, path, edit):
     """Read ``path``, apply ``edit`` to the notebook, write it to tmp_path and read it back."""
@@ -402,14 +427,34 @@ def code_cell(source, text):
 FIRST_LESSON = LESSONS[0]
 
 
-@pytest.mark.parametrize("break_it, expected", [
-    (lambda nb: body(nb)[0].update(source=body(nb)[0].source.replace("**학습 목표**", "**목표**")), "학습 목표"),
-    (lambda nb: body(nb)[0].update(source=re.sub(r"\*\*예상 시간\*\*.*", "", body(nb)[0].source)), "예상 시간"),
-    (lambda nb: body(nb)[0].update(source=body(nb)[0].source.replace("**선수 지식**", "선수 지식")), "선수 지식"),
-    (lambda nb: nb.cells.__setitem__(slice(None), [c for c in nb.cells if "quiz.show(" not in c.source]), "quiz.show"),
-    (lambda nb: [c.update(source=c.source.replace("## 핵심 포인트", "## 정리")) for c in nb.cells], "핵심 포인트"),
-    (lambda nb: [c.metadata.pop("tags", None) for c in nb.cells], "solution"),
-])
+@pytest.mark.parametrize(
+    "break_it, expected",
+    [
+        (
+            lambda nb: body(nb)[0].update(source=body(nb)[0].source.replace("**학습 목표**", "**목표**")),
+            "학습 목표",
+        ),
+        (
+            lambda nb: body(nb)[0].update(source=re.sub(r"\*\*예상 시간\*\*.*", "", body(nb)[0].source)),
+            "예상 시간",
+        ),
+        (
+            lambda nb: body(nb)[0].update(source=body(nb)[0].source.replace("**선수 지식**", "선수 지식")),
+            "선수 지식",
+        ),
+        (
+            lambda nb: nb.cells.__setitem__(
+                slice(None), [c for c in nb.cells if "quiz.show(" not in c.source]
+            ),
+            "quiz.show",
+        ),
+        (
+            lambda nb: [c.update(source=c.source.replace("## 핵심 포인트", "## 정리")) for c in nb.cells],
+            "핵심 포인트",
+        ),
+        (lambda nb: [c.metadata.pop("tags", None) for c in nb.cells], "solution"),
+    ],
+)
 def test_the_shape_check_catches_a_broken_lesson(tmp_path, break_it, expected):
     assert shape_problems(read(FIRST_LESSON), FIRST_LESSON.name[:2]) == []
     broken = broken_copy(tmp_path, FIRST_LESSON, break_it)
@@ -419,8 +464,9 @@ def test_the_shape_check_catches_a_broken_lesson(tmp_path, break_it, expected):
 @pytest.mark.parametrize("text", ["True\n", "True True\n", "np.False_\n", "checks passed\n"])
 def test_the_quiet_check_catches_a_bare_boolean(tmp_path, text):
     assert noisy_checks(read(FIRST_LESSON)) == []
-    broken = broken_copy(tmp_path, FIRST_LESSON,
-                         lambda nb: nb.cells.insert(3, code_cell("print(x == x)", text)))
+    broken = broken_copy(
+        tmp_path, FIRST_LESSON, lambda nb: nb.cells.insert(3, code_cell("print(x == x)", text))
+    )
     assert noisy_checks(broken)
 
 
@@ -445,15 +491,18 @@ def test_the_accuracy_check_catches_drift(tmp_path):
     assert accuracy_drift(broken)
 
 
-@pytest.mark.parametrize("text, variant", [
-    ("모델을 10 epoch 동안 훈련합니다.", "훈련"),
-    ("10 epoch 동안", "epoch"),
-    ("테스트 이미지 10,000장", "#장"),
-    ("정확도는 97%입니다.", "#%"),
-    ("출력층의 점수(logit)", "점수(logit)"),
-    ("random seed를 고정합니다.", "seed"),
-    ("2코어 노트북 CPU에서", "노트북 CPU"),
-])
+@pytest.mark.parametrize(
+    "text, variant",
+    [
+        ("모델을 10 epoch 동안 훈련합니다.", "훈련"),
+        ("10 epoch 동안", "epoch"),
+        ("테스트 이미지 10,000장", "#장"),
+        ("정확도는 97%입니다.", "#%"),
+        ("출력층의 점수(logit)", "점수(logit)"),
+        ("random seed를 고정합니다.", "seed"),
+        ("2코어 노트북 CPU에서", "노트북 CPU"),
+    ],
+)
 def test_the_glossary_check_catches_a_rejected_variant(tmp_path, text, variant):
     assert glossary_violations(read(FIRST_LESSON), VARIANTS) == []
     broken = broken_copy(tmp_path, FIRST_LESSON, lambda nb: nb.cells.insert(2, markdown_cell(text)))
@@ -463,9 +512,13 @@ def test_the_glossary_check_catches_a_rejected_variant(tmp_path, text, variant):
 
 def test_the_glossary_check_allows_glosses_code_and_quotes():
     nb = nbformat.v4.new_notebook()
-    nb.cells = [markdown_cell("에포크(epoch)마다 `epochs=10`으로 학습합니다.\n"
-                              "> 원문: 0에서 1사이로 정규화를 해야 cross-entropy 식에서\n"
-                              "[목차](00_index.ipynb), 정확도 97.4 %")]
+    nb.cells = [
+        markdown_cell(
+            "에포크(epoch)마다 `epochs=10`으로 학습합니다.\n"
+            "> 원문: 0에서 1사이로 정규화를 해야 cross-entropy 식에서\n"
+            "[목차](00_index.ipynb), 정확도 97.4 %"
+        )
+    ]
     assert glossary_violations(nb, VARIANTS) == []
 
 
@@ -475,14 +528,14 @@ def tracked_files():
 
 
 def test_no_tracked_file_is_larger_than_1_mb():
-    large = [str(p.relative_to(ROOT)) for p in tracked_files()
-             if p.is_file() and p.stat().st_size > 1_000_000]
+    large = [
+        str(p.relative_to(ROOT)) for p in tracked_files() if p.is_file() and p.stat().st_size > 1_000_000
+    ]
     assert large == []
 
 
 def test_no_dataset_is_tracked():
-    data = [p.name for p in tracked_files()
-            if re.search(r"\.(npz|npy|gz|h5|idx\d-ubyte)$", p.name, re.I)]
+    data = [p.name for p in tracked_files() if re.search(r"\.(npz|npy|gz|h5|idx\d-ubyte)$", p.name, re.I)]
     assert data == [], "datasets and weights are downloaded or cached, never committed"
 
 

@@ -29,11 +29,17 @@ def arrays(mnist):
 def good_npz(mnist, tmp_path_factory):
     """A canonical mnist.npz written from the session's arrays (the tests never touch the real file)."""
     (x_train, y_train), (x_test, y_test) = mnist
-    return save_npz(tmp_path_factory.mktemp("data") / "mnist.npz", x_train=x_train,
-                    y_train=y_train, x_test=x_test, y_test=y_test)
+    return save_npz(
+        tmp_path_factory.mktemp("data") / "mnist.npz",
+        x_train=x_train,
+        y_train=y_train,
+        x_test=x_test,
+        y_test=y_test,
+    )
 
 
 # --- the canonical data -------------------------------------------------------------------------
+
 
 def test_load_mnist_returns_what_keras_returns(mnist):
     (x_train, t_train), (x_test, t_test) = mnist
@@ -76,6 +82,7 @@ def test_normalize_refuses_already_scaled_images():
 
 
 # --- each failure, with a message that says what to do ------------------------------------------
+
 
 def test_missing_file(monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_NPZ", str(tmp_path / "nowhere.npz"))
@@ -145,11 +152,18 @@ def test_digest_mismatch_in_keras_cache_says_to_download_again(arrays):
 
 # --- the command line ---------------------------------------------------------------------------
 
+
 def run_cli(env_changes, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "MNIST_NPZ"}
     env.update(env_changes)
-    return subprocess.run([sys.executable, "-m", "helpers.data"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "helpers.data"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_reports_where_the_verified_data_is(tmp_path, good_npz):
@@ -162,9 +176,17 @@ def test_cli_reports_where_the_verified_data_is(tmp_path, good_npz):
 def test_cli_offline_gives_a_short_message(tmp_path):
     # An empty Keras cache and a proxy that refuses every connection: offline on any machine.
     closed = "http://127.0.0.1:9"
-    result = run_cli({"KERAS_HOME": str(tmp_path / "keras"), "HOME": str(tmp_path),
-                      "https_proxy": closed, "HTTPS_PROXY": closed,
-                      "http_proxy": closed, "HTTP_PROXY": closed}, tmp_path)
+    result = run_cli(
+        {
+            "KERAS_HOME": str(tmp_path / "keras"),
+            "HOME": str(tmp_path),
+            "https_proxy": closed,
+            "HTTPS_PROXY": closed,
+            "http_proxy": closed,
+            "HTTP_PROXY": closed,
+        },
+        tmp_path,
+    )
     assert result.returncode == 1
     message = result.stderr.strip().splitlines()
     assert message[0].startswith("error: Could not download MNIST")

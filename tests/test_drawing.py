@@ -69,13 +69,16 @@ def test_preprocess_reports_an_empty_canvas():
         drawing.preprocess_drawing(np.full((280, 280, 4), 0, dtype=np.uint8))
 
 
-@pytest.mark.parametrize("bad, kwargs, message", [
-    (np.zeros((5, 5, 2)), {}, "shape"),
-    (np.full((10, 10), -3.0), {}, "0-255"),
-    (np.array([["a", "b"], ["c", "d"]]), {}, "numbers"),
-    (np.zeros((1, 40)), {}, "at least 2x2"),
-    (stroke_image(SEVEN), {"ink": "blue"}, "ink must be"),
-])
+@pytest.mark.parametrize(
+    "bad, kwargs, message",
+    [
+        (np.zeros((5, 5, 2)), {}, "shape"),
+        (np.full((10, 10), -3.0), {}, "0-255"),
+        (np.array([["a", "b"], ["c", "d"]]), {}, "numbers"),
+        (np.zeros((1, 40)), {}, "at least 2x2"),
+        (stroke_image(SEVEN), {"ink": "blue"}, "ink must be"),
+    ],
+)
 def test_preprocess_checks_its_input(bad, kwargs, message):
     with pytest.raises(ValueError, match=message):
         drawing.preprocess_drawing(bad, **kwargs)
@@ -95,6 +98,6 @@ def test_a_stroke_is_its_segments_and_a_point_is_a_dot():
     stroke = drawing.draw_stroke(np.zeros((100, 100)), [np.divide(p, 3) for p in SEVEN], 5)
     assert np.array_equal(stroke, by_segments)
     dot = drawing.draw_stroke(np.zeros((20, 20)), [(10, 10)], 6)
-    assert dot[10, 10] == 1 and dot.sum() == pytest.approx(np.pi * 3 ** 2, rel=0.15)
+    assert dot[10, 10] == 1 and dot.sum() == pytest.approx(np.pi * 3**2, rel=0.15)
     with pytest.raises(ValueError, match="at least one"):
         drawing.draw_stroke(np.zeros((20, 20)), [], 6)

@@ -52,8 +52,11 @@ def test_every_direct_dependency_is_pinned():
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_exactly_one_tensorflow_2_21_per_platform(platform):
     environment = {**PLATFORMS[platform], "python_full_version": "3.11.7", "python_version": "3.11"}
-    chosen = [str(r).split(";")[0].strip() for r in PINS
-              if r.name in ("tensorflow", "tensorflow-cpu") and r.marker.evaluate(environment)]
+    chosen = [
+        str(r).split(";")[0].strip()
+        for r in PINS
+        if r.name in ("tensorflow", "tensorflow-cpu") and r.marker.evaluate(environment)
+    ]
     expected = "tensorflow-cpu" if platform in ("linux-x86_64", "windows") else "tensorflow"
     assert chosen == [f"{expected}==2.21.0"]
 
@@ -75,13 +78,17 @@ def test_this_environment_is_the_locked_one():
 
 # --- helpers.environment.report(): what a bug report asks for ------------------------------------
 
+
 def test_a_missing_package_reads_not_installed_and_the_report_still_comes_out(monkeypatch):
     from helpers import environment
 
     missing = environment.package_version("no_such_module", ("no-such-distribution",), modules={})
     assert missing == "not installed"
-    monkeypatch.setattr(environment, "PACKAGES", (*environment.PACKAGES,
-                                                  ("Missing", "no_such_module", ("no-such-distribution",))))
+    monkeypatch.setattr(
+        environment,
+        "PACKAGES",
+        (*environment.PACKAGES, ("Missing", "no_such_module", ("no-such-distribution",))),
+    )
     assert "- Missing: not installed" in environment.report(environ={}, modules={}).splitlines()
 
 
@@ -93,20 +100,27 @@ def test_an_imported_version_that_differs_from_the_installed_one_says_restart():
     installed = metadata.version("numpy")
     modules = {"numpy": SimpleNamespace(__version__="1.0.0")}
     assert environment.package_version("numpy", ("numpy",), modules) == (
-        f"1.0.0 (installed now: {installed}; restart the kernel to use it)")
+        f"1.0.0 (installed now: {installed}; restart the kernel to use it)"
+    )
     assert environment.package_version("numpy", ("numpy",), {}) == installed
 
 
-@pytest.mark.parametrize(("environ", "modules", "expected"), [
-    ({"COLAB_RELEASE_TAG": "release-colab-20261101"}, {}, "Colab"),
-    ({}, {"google.colab": object()}, "Colab"),
-    # Binder runs on a JupyterHub, so it sets both: Binder must win
-    ({"BINDER_LAUNCH_HOST": "https://mybinder.org/", "JUPYTERHUB_USER": "x"}, {},
-     "Binder (https://mybinder.org/)"),
-    ({"JUPYTERHUB_API_URL": "http://hub:8081/hub/api"}, {}, "a JupyterHub (a class or institution hub)"),
-    ({}, {"ipykernel": object()}, "this computer, in JupyterLab or another Jupyter client"),
-    ({}, {}, "this computer, in plain Python (not a Jupyter kernel)"),
-])
+@pytest.mark.parametrize(
+    ("environ", "modules", "expected"),
+    [
+        ({"COLAB_RELEASE_TAG": "release-colab-20261101"}, {}, "Colab"),
+        ({}, {"google.colab": object()}, "Colab"),
+        # Binder runs on a JupyterHub, so it sets both: Binder must win
+        (
+            {"BINDER_LAUNCH_HOST": "https://mybinder.org/", "JUPYTERHUB_USER": "x"},
+            {},
+            "Binder (https://mybinder.org/)",
+        ),
+        ({"JUPYTERHUB_API_URL": "http://hub:8081/hub/api"}, {}, "a JupyterHub (a class or institution hub)"),
+        ({}, {"ipykernel": object()}, "this computer, in JupyterLab or another Jupyter client"),
+        ({}, {}, "this computer, in plain Python (not a Jupyter kernel)"),
+    ],
+)
 def test_where_it_runs(environ, modules, expected):
     from helpers.environment import where_it_runs
 
@@ -117,8 +131,10 @@ def test_report_prints_what_it_returns_and_survives_a_broken_module(capsys):
     from helpers.environment import report
 
     broken_tensorflow = object()  # imported, but without the config TensorFlow has
-    text = report(environ={"MEM_LIMIT": "2147483648", "COLAB_RELEASE_TAG": "r"},
-                  modules={"tensorflow": broken_tensorflow})
+    text = report(
+        environ={"MEM_LIMIT": "2147483648", "COLAB_RELEASE_TAG": "r"},
+        modules={"tensorflow": broken_tensorflow},
+    )
     assert capsys.readouterr().out == text + "\n"
     lines = dict(line[2:].split(": ", 1) for line in text.splitlines())
     assert list(lines)[:3] == ["Python", "OS", "where"] and lines["where"] == "Colab"
@@ -142,13 +158,17 @@ def test_forms_list_every_lesson_and_tell_the_report_line_that_works(name, capsy
     import nbformat
     from navigation import notebook_paths, title
 
-    expected = [f"{path.stem} · {title(nbformat.read(path, as_version=4)).split('. ', 1)[-1]}"
-                for path in notebook_paths()]
+    expected = [
+        f"{path.stem} · {title(nbformat.read(path, as_version=4)).split('. ', 1)[-1]}"
+        for path in notebook_paths()
+    ]
     options = form_fields(name)["lesson"]["attributes"]["options"]
     assert options[:-1] == expected, f"update the lesson list of .github/ISSUE_TEMPLATE/{name}"
-    command = re.search(r"`(from helpers\.environment import report; report\(\))`",
-                        form_fields(name)["versions"]["attributes"]["description"]).group(1)
-    exec(command, {})  # noqa: S102 (the very line students are told to run)
+    command = re.search(
+        r"`(from helpers\.environment import report; report\(\))`",
+        form_fields(name)["versions"]["attributes"]["description"],
+    ).group(1)
+    exec(command, {})
     assert "- TensorFlow: " in capsys.readouterr().out
 
 

@@ -7,10 +7,9 @@ figures count as the cell's figures, as on the site.
 
 import re
 
+import build_site
 import nbformat
 import pytest
-
-import build_site
 
 LESSONS = build_site.lesson_paths()
 HANGUL = re.compile(r"[가-힣]")
@@ -40,25 +39,34 @@ def test_every_stored_figure_has_a_short_korean_alt_text(path):
 
 def notebook_with(metadata, output):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("plt.show()", id="fig", metadata=metadata,
-                                          outputs=[nbformat.from_dict(output)])]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "plt.show()", id="fig", metadata=metadata, outputs=[nbformat.from_dict(output)]
+        )
+    ]
     return nb
 
 
-FIGURE = {"output_type": "display_data", "metadata": {},
-          "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 640x480 with 1 Axes>"}}
+FIGURE = {
+    "output_type": "display_data",
+    "metadata": {},
+    "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 640x480 with 1 Axes>"},
+}
 TEXT = {"output_type": "stream", "name": "stdout", "text": "0.97\n"}
 
 
-@pytest.mark.parametrize("metadata, output, found", [
-    ({}, FIGURE, "no alt text"),
-    ({"mystnb": {"image": {"alt": " "}}}, FIGURE, "no alt text"),
-    ({"mystnb": {"image": {"alt": "loss curve"}}}, FIGURE, "not Korean"),
-    ({"mystnb": {"image": {"alt": "손실 " * 80}}}, FIGURE, "more than"),
-    ({"mystnb": {"image": {"alt": "에포크마다 줄어드는 손실 곡선"}}}, FIGURE, None),
-    ({}, TEXT, None),  # no figure, no alt text needed
-    ({"tags": ["check"]}, FIGURE, None),  # the site leaves check cells out
-])
+@pytest.mark.parametrize(
+    "metadata, output, found",
+    [
+        ({}, FIGURE, "no alt text"),
+        ({"mystnb": {"image": {"alt": " "}}}, FIGURE, "no alt text"),
+        ({"mystnb": {"image": {"alt": "loss curve"}}}, FIGURE, "not Korean"),
+        ({"mystnb": {"image": {"alt": "손실 " * 80}}}, FIGURE, "more than"),
+        ({"mystnb": {"image": {"alt": "에포크마다 줄어드는 손실 곡선"}}}, FIGURE, None),
+        ({}, TEXT, None),  # no figure, no alt text needed
+        ({"tags": ["check"]}, FIGURE, None),  # the site leaves check cells out
+    ],
+)
 def test_alt_problems_name_what_is_missing(metadata, output, found):
     problems = alt_problems(notebook_with(metadata, output))
     assert (problems == []) if found is None else (len(problems) == 1 and found in problems[0])

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from compat import printed_accuracy
+
 from helpers.environment import TF_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,26 +42,40 @@ runpy.run_path(sys.argv[1], run_name="__main__")
 
 
 def script_cells(nb):
-    return [c.source for c in nb.cells if c.cell_type == "code" and "mnist.load_data()" in c.source
-            and not c.source.startswith("# 추가 코드")]
+    return [
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code"
+        and "mnist.load_data()" in c.source
+        and not c.source.startswith("# 추가 코드")
+    ]
 
 
 def test_the_lesson_holds_one_script_that_needs_nothing_from_the_course():
     scripts = script_cells(nbformat.read(LESSON, as_version=4))
     assert len(scripts) == 1, "09_full_code must show the post's script in one cell"
-    assert not re.search(r"^\s*(from|import)\s+helpers\b", scripts[0], re.M), \
+    assert not re.search(r"^\s*(from|import)\s+helpers\b", scripts[0], re.M), (
         "the script must run without the course's helpers"
+    )
 
 
-@pytest.mark.skipif(not os.environ.get("MNIST_NPZ") and not (Path.home() / ".keras/datasets/mnist.npz").is_file(),
-                    reason="needs MNIST: set MNIST_NPZ, or download it once with `python -m helpers.data`")
+@pytest.mark.skipif(
+    not os.environ.get("MNIST_NPZ") and not (Path.home() / ".keras/datasets/mnist.npz").is_file(),
+    reason="needs MNIST: set MNIST_NPZ, or download it once with `python -m helpers.data`",
+)
 def test_the_copied_script_runs_as_a_plain_python_program(tmp_path):
     (script,) = script_cells(nbformat.read(LESSON, as_version=4))
     path = tmp_path / "full_code.py"
     path.write_text(script + "\n", encoding="utf-8")
     env = {**os.environ, **TF_ENV, "MPLBACKEND": "Agg"}
-    result = subprocess.run([sys.executable, "-c", RUN_SCRIPT, str(path)], cwd=tmp_path, env=env,
-                            text=True, capture_output=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_SCRIPT, str(path)],
+        cwd=tmp_path,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     accuracy = printed_accuracy(result.stdout)
     assert accuracy is not None, f"the script did not print its test accuracy:\n{result.stdout[-2000:]}"

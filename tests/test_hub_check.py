@@ -15,21 +15,28 @@ import time
 import uuid
 from pathlib import Path
 
+import hub_check
+import hub_student
 import nbformat
 import psutil
 import pytest
 from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
 from traitlets.config import Config
 
-import hub_check
-import hub_student
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def row(name, peak, run_s, accuracy):
-    return {"student": name, "idle MB": 140.0, "peak MB": peak, "kernel idle MB": peak - 200,
-            "after cull MB": 160.0, "CPU s": 45.4, "run s": run_s, "test accuracy": accuracy}
+    return {
+        "student": name,
+        "idle MB": 140.0,
+        "peak MB": peak,
+        "kernel idle MB": peak - 200,
+        "after cull MB": 160.0,
+        "CPU s": 45.4,
+        "run s": run_s,
+        "test accuracy": accuracy,
+    }
 
 
 def cells(table_line):
@@ -50,8 +57,12 @@ def test_table_totals_memory_and_cpu_and_takes_the_slowest_run():
 
 def test_accuracy_band_is_the_one_lesson_06_asserts():
     nb = nbformat.read(ROOT / hub_student.LESSON, as_version=4)
-    asserted = {tuple(map(float, found)) for cell in nb.cells if "check" in cell.metadata.get("tags", [])
-                for found in re.findall(r"assert ([0-9.]+) <= test_acc <= ([0-9.]+)", cell.source)}
+    asserted = {
+        tuple(map(float, found))
+        for cell in nb.cells
+        if "check" in cell.metadata.get("tags", [])
+        for found in re.findall(r"assert ([0-9.]+) <= test_acc <= ([0-9.]+)", cell.source)
+    }
     assert asserted == {hub_student.ACCURACY_BAND}
 
 
@@ -60,26 +71,40 @@ def test_fail_at_offers_exactly_the_steps_the_check_goes_through():
     assert begun == list(hub_check.STEPS)
 
 
-@pytest.mark.parametrize(("repo", "folder"), [
-    ("https://github.com/dl-architecture/deep-learning-architecture", "deep-learning-architecture"),
-    ("https://github.com/dl-architecture/deep-learning-architecture/", "deep-learning-architecture"),
-    ("/srv/course/deep-learning-architecture", "deep-learning-architecture"),
-])
+@pytest.mark.parametrize(
+    ("repo", "folder"),
+    [
+        ("https://github.com/dl-architecture/deep-learning-architecture", "deep-learning-architecture"),
+        ("https://github.com/dl-architecture/deep-learning-architecture/", "deep-learning-architecture"),
+        ("/srv/course/deep-learning-architecture", "deep-learning-architecture"),
+    ],
+)
 def test_repo_folder_is_where_nbgitpuller_pulls_to(repo, folder):
     assert hub_check.repo_folder(repo) == folder
 
 
 def load_config(tmp_path, monkeypatch, **settings):
     """tools/hub_check_config.py as JupyterHub runs it: in the state folder with settings.json."""
-    settings = {"port": 8000, "hub_port": 8001, "proxy_api_port": 8002, "proxy": "/x/chp",
-                "password": "p" * 32, "students": ["dla-student1", "dla-student2"],
-                "server_env": {"MNIST_NPZ": "/data/mnist.npz"},
-                "service_env": {hub_check.MARK: "run"}, "kernel_idle": 30, "server_idle": 90, **settings}
+    settings = {
+        "port": 8000,
+        "hub_port": 8001,
+        "proxy_api_port": 8002,
+        "proxy": "/x/chp",
+        "password": "p" * 32,
+        "students": ["dla-student1", "dla-student2"],
+        "server_env": {"MNIST_NPZ": "/data/mnist.npz"},
+        "service_env": {hub_check.MARK: "run"},
+        "kernel_idle": 30,
+        "server_idle": 90,
+        **settings,
+    }
     (tmp_path / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     config = Config()
-    exec(compile(hub_check.CONFIG.read_text(encoding="utf-8"), str(hub_check.CONFIG), "exec"),
-         {"get_config": lambda: config})
+    exec(
+        compile(hub_check.CONFIG.read_text(encoding="utf-8"), str(hub_check.CONFIG), "exec"),
+        {"get_config": lambda: config},
+    )
     return config
 
 
@@ -93,8 +118,9 @@ def test_hub_listens_on_loopback_lets_in_the_class_and_runs_each_server_as_its_s
 
 
 @pytest.mark.parametrize(("kernel_idle", "server_idle"), [(30, 90), (1200, 3600)])
-def test_idle_kernels_and_servers_are_culled_after_the_times_asked_for(tmp_path, monkeypatch, kernel_idle,
-                                                                       server_idle):
+def test_idle_kernels_and_servers_are_culled_after_the_times_asked_for(
+    tmp_path, monkeypatch, kernel_idle, server_idle
+):
     config = load_config(tmp_path, monkeypatch, kernel_idle=kernel_idle, server_idle=server_idle)
     kernel = dict(arg[2:].split("=") for arg in config.Spawner.args)
     names = {name.split(".")[1] for name in kernel if name.startswith("MappingKernelManager.")}
@@ -117,14 +143,21 @@ def account(name, comment):
 
 
 def test_run_users_are_only_the_ones_this_check_made(monkeypatch):
-    monkeypatch.setattr(pwd, "getpwall", lambda: [
-        account("dla-student1", hub_check.MARKER), account("dla-student2", "someone's own account"),
-        account("alice", hub_check.MARKER)])
+    monkeypatch.setattr(
+        pwd,
+        "getpwall",
+        lambda: [
+            account("dla-student1", hub_check.MARKER),
+            account("dla-student2", "someone's own account"),
+            account("alice", hub_check.MARKER),
+        ],
+    )
     assert [user.pw_name for user in hub_check.run_users()] == ["dla-student1"]
 
 
-@pytest.mark.parametrize("flags, says", [(["--students", "1"], "two students"),
-                                         (["--fail-at", "lunch"], "invalid choice")])
+@pytest.mark.parametrize(
+    "flags, says", [(["--students", "1"], "two students"), (["--fail-at", "lunch"], "invalid choice")]
+)
 def test_bad_flags_are_refused_before_anything_starts(flags, says, capsys):
     with pytest.raises(SystemExit) as refused:
         hub_check.main(flags)
@@ -143,10 +176,13 @@ def test_a_checkout_other_users_cannot_enter_is_refused_with_what_to_do(tmp_path
 
 def marked(run_id, **kwargs):
     """A sleeping process with the run's mark and a child of its own (a server and its kernel)."""
-    script = ("import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
-              "'import time; time.sleep(120)']); time.sleep(120)")
-    return subprocess.Popen([sys.executable, "-c", script], env={**os.environ, hub_check.MARK: run_id},
-                            **kwargs)
+    script = (
+        "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+        "'import time; time.sleep(120)']); time.sleep(120)"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", script], env={**os.environ, hub_check.MARK: run_id}, **kwargs
+    )
 
 
 def test_clean_up_stops_every_process_of_the_run_and_nothing_else(monkeypatch):

@@ -3,13 +3,13 @@
 import re
 from pathlib import Path
 
-import nbformat
-import pytest
-
 import instructor_guide
 import lesson_time
-from helpers import quiz
+import nbformat
+import pytest
 from navigation import INDEX, notebook_paths, title_cell
+
+from helpers import quiz
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = [p for p in notebook_paths(ROOT / "notebooks") if p.name != INDEX]
@@ -33,32 +33,39 @@ def code(lines, cell_id, **metadata):
 def lesson(words=0, code_lines=0, line=OLD_LINE):
     """A lesson of ``words`` 어절 of prose and ``code_lines`` lines of code, beside cells never read."""
     nb = nbformat.v4.new_notebook()
-    nb.cells = [markdown("[목차](00_index.ipynb) " * 40, "nav-top"),
-                markdown(f"# 01. 제목\n\n{line}", "title"),
-                nbformat.v4.new_code_cell("import sys\n" * 12, id="setup"),
-                markdown("가나 " * words, "prose"),
-                code(code_lines, "code"),
-                code(30, "check", tags=["check"], jupyter={"source_hidden": True}),
-                code(30, "answer", tags=["solution"], jupyter={"source_hidden": True, "outputs_hidden": True})]
+    nb.cells = [
+        markdown("[목차](00_index.ipynb) " * 40, "nav-top"),
+        markdown(f"# 01. 제목\n\n{line}", "title"),
+        nbformat.v4.new_code_cell("import sys\n" * 12, id="setup"),
+        markdown("가나 " * words, "prose"),
+        code(code_lines, "code"),
+        code(30, "check", tags=["check"], jupyter={"source_hidden": True}),
+        code(30, "answer", tags=["solution"], jupyter={"source_hidden": True, "outputs_hidden": True}),
+    ]
     return nb
 
 
 def test_title_words_prose_and_visible_code_add_up_at_the_stated_rates():
     title_words = lesson_time.study(lesson())["main"]["words"]
-    nb = lesson(words=3 * lesson_time.WORDS_PER_MINUTE - title_words,
-                code_lines=2 * lesson_time.CODE_LINES_PER_MINUTE)
+    nb = lesson(
+        words=3 * lesson_time.WORDS_PER_MINUTE - title_words, code_lines=2 * lesson_time.CODE_LINES_PER_MINUTE
+    )
     main = lesson_time.study(nb)["main"]
     assert main["words"] == 3 * lesson_time.WORDS_PER_MINUTE
     assert main["code_lines"] == 2 * lesson_time.CODE_LINES_PER_MINUTE
     assert lesson_time.minutes(main) == (5, 0)
-    assert lesson_time.planned_time(nb, 95.4) == "**예상 시간**: 약 7분 (읽기 약 5분, 문제 약 0분, 실행 약 95초)"
+    assert (
+        lesson_time.planned_time(nb, 95.4) == "**예상 시간**: 약 7분 (읽기 약 5분, 문제 약 0분, 실행 약 95초)"
+    )
     assert lesson_time.planned_time(nb, 0.2).endswith("실행 약 1초)")
 
 
 def test_navigation_setup_checks_solutions_link_targets_and_the_line_itself_are_not_read():
     plain = lesson(words=50)
-    noisy = lesson(words=50, line="**예상 시간**: 약 123분 (읽기 약 45분, 문제 약 6분, 실행 약 678초) "
-                                  "+ [더 알아보기] 약 9분")
+    noisy = lesson(
+        words=50,
+        line="**예상 시간**: 약 123분 (읽기 약 45분, 문제 약 6분, 실행 약 678초) + [더 알아보기] 약 9분",
+    )
     noisy.cells.append(markdown("[목차](00_index.ipynb) | --- | **", "nav-bottom"))
     noisy.cells[3].source += " [링크](https://example.org/a/very/long/address) ---"
     assert lesson_time.study(noisy)["main"]["words"] == lesson_time.study(plain)["main"]["words"] + 1
@@ -67,21 +74,29 @@ def test_navigation_setup_checks_solutions_link_targets_and_the_line_itself_are_
 
 def test_each_question_counts_quiz_questions_from_the_quiz_file_and_numbered_exercises():
     nb = lesson()
-    nb.cells += [markdown("## 확인 문제\n\n1. 이 목록은 연습 문제가 아닙니다.", "q"),
-                 nbformat.v4.new_code_cell('from helpers import quiz\n\nquiz.show("01")', id="quiz"),
-                 markdown("## 연습 문제\n\n1. 첫째\n   1. 풀이의 단계\n2. 둘째\n\n### 풀이\n\n접혀 있습니다.", "ex")]
+    nb.cells += [
+        markdown("## 확인 문제\n\n1. 이 목록은 연습 문제가 아닙니다.", "q"),
+        nbformat.v4.new_code_cell('from helpers import quiz\n\nquiz.show("01")', id="quiz"),
+        markdown("## 연습 문제\n\n1. 첫째\n   1. 풀이의 단계\n2. 둘째\n\n### 풀이\n\n접혀 있습니다.", "ex"),
+    ]
     main = lesson_time.study(nb)["main"]
     assert (main["quiz"], main["exercises"], main["code_lines"]) == (len(quiz.load("01")), 2, 0)
-    assert lesson_time.minutes(main)[1] == (len(quiz.load("01")) * lesson_time.QUIZ_MINUTES
-                                            + 2 * lesson_time.EXERCISE_MINUTES)
+    assert lesson_time.minutes(main)[1] == (
+        len(quiz.load("01")) * lesson_time.QUIZ_MINUTES + 2 * lesson_time.EXERCISE_MINUTES
+    )
 
 
 def test_optional_cells_are_counted_apart_and_named_after_the_main_path():
     nb = lesson(words=200)
     assert "더 알아보기" not in lesson_time.planned_time(nb, 10)
-    nb.cells += [markdown("## [더 알아보기] 곁가지\n\n" + "다라 " * 4 * lesson_time.WORDS_PER_MINUTE, "more",
-                          tags=[lesson_time.OPTIONAL]),
-                 code(lesson_time.CODE_LINES_PER_MINUTE, "more-code", tags=[lesson_time.OPTIONAL])]
+    nb.cells += [
+        markdown(
+            "## [더 알아보기] 곁가지\n\n" + "다라 " * 4 * lesson_time.WORDS_PER_MINUTE,
+            "more",
+            tags=[lesson_time.OPTIONAL],
+        ),
+        code(lesson_time.CODE_LINES_PER_MINUTE, "more-code", tags=[lesson_time.OPTIONAL]),
+    ]
     parts = lesson_time.study(nb)
     assert parts["main"] == lesson_time.study(lesson(words=200))["main"]
     assert 5 < sum(lesson_time.minutes(parts["optional"])) < 5.1
@@ -128,11 +143,13 @@ def test_each_lesson_states_the_time_its_text_and_the_guides_run_give(path):
     title = title_cell(nb).source
     stated = lesson_time.stated_seconds(title)
     assert stated is not None, f"{path.name}: the title cell has no 예상 시간 line"
-    assert lesson_time.planned_time(nb, stated) in title, \
+    assert lesson_time.planned_time(nb, stated) in title, (
         f"{path.name}: 예상 시간 does not follow from the lesson's text: run `make guide`"
+    )
     assert path.name in MEASURED, f"{path.name} is not in the instructor guide's table: run `make guide`"
-    assert stated == max(1, round(MEASURED[path.name][0])), \
+    assert stated == max(1, round(MEASURED[path.name][0])), (
         f"{path.name} states another run time than the guide's measurement: run `make guide`"
+    )
 
 
 def test_a_lesson_that_grows_after_the_measurement_is_caught():

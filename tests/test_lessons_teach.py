@@ -10,10 +10,9 @@
 import re
 from pathlib import Path
 
+import navigation
 import nbformat
 import pytest
-
-import navigation
 from lesson_time import OPTIONAL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +62,10 @@ def section_problems(nb):
                 break
             current = kind(heading)
             if current is None:
-                problems.append(f"mark the heading {heading!r}: '## [원문] …' (the post's path) "
-                                "or '## [더 알아보기] …' (optional)")
+                problems.append(
+                    f"mark the heading {heading!r}: '## [원문] …' (the post's path) "
+                    "or '## [더 알아보기] …' (optional)"
+                )
             touched.add(current)
         touched.discard(None)  # an unmarked section is reported once, by its heading
         tagged = OPTIONAL in cell.metadata.get("tags", [])
@@ -111,7 +112,7 @@ def tooling_words(nb):
         hits = [(m, name) for pattern, name in TOOLING for m in pattern.finditer(cell.source)]
         hits += [(m, "an issue number") for m in ISSUE_NUMBER.finditer(prose)]
         for match, name in hits:
-            context = match.string[max(0, match.start() - 30):match.end() + 30]
+            context = match.string[max(0, match.start() - 30) : match.end() + 30]
             found.append(f"{name} in {cell.get('id')!r}: {context!r}")
     return found
 
@@ -123,11 +124,13 @@ def test_every_body_heading_is_marked_and_optional_sections_are_tagged(path):
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_lesson_text_names_no_tooling(path):
-    assert tooling_words(read(path)) == [], \
+    assert tooling_words(read(path)) == [], (
         "lesson text speaks to the student: environment help lives in 00, the rest in the instructor guide"
+    )
 
 
 # --- each rule catches a violation in a small lesson -----------------------------------------------
+
 
 def md(text, tags=()):
     cell = nbformat.v4.new_markdown_cell(text)
@@ -147,15 +150,25 @@ def small_lesson():
     """A lesson that follows the rules: setup, two main steps, an optional part, the ending."""
     nb = nbformat.v4.new_notebook()
     opt = [OPTIONAL]
-    nb.cells = [md("[목차](00_index.ipynb)"), md("# 01. 제목\n\n**예상 시간**: 약 1분"),
-                md("## 설정"), py("# 추가 코드 – 설정"),
-                md("## [원문] 첫 단계\n\n설명"), py(),
-                md("설명을 이어 갑니다.\n\n```python\n## 코드 속의 주석\n```"), py("y = 2"),
-                md("## [원문] 둘째 단계"), py(),
-                md("## [더 알아보기] 곁가지\n\n더 깊이", tags=opt), py("z = 3", tags=opt),
-                md("### 작은 제목", tags=opt),
-                md("## 핵심 포인트\n\n- 요점"), md("## 확인 문제"), py('quiz.show("01")'),
-                md("## 연습 문제\n\n1. 해 보기")]
+    nb.cells = [
+        md("[목차](00_index.ipynb)"),
+        md("# 01. 제목\n\n**예상 시간**: 약 1분"),
+        md("## 설정"),
+        py("# 추가 코드 – 설정"),
+        md("## [원문] 첫 단계\n\n설명"),
+        py(),
+        md("설명을 이어 갑니다.\n\n```python\n## 코드 속의 주석\n```"),
+        py("y = 2"),
+        md("## [원문] 둘째 단계"),
+        py(),
+        md("## [더 알아보기] 곁가지\n\n더 깊이", tags=opt),
+        py("z = 3", tags=opt),
+        md("### 작은 제목", tags=opt),
+        md("## 핵심 포인트\n\n- 요점"),
+        md("## 확인 문제"),
+        py('quiz.show("01")'),
+        md("## 연습 문제\n\n1. 해 보기"),
+    ]
     nb.cells[0].id, nb.cells[-1].id = "nav-top", "ex"
     return nb
 
@@ -172,6 +185,7 @@ def cell_with(nb, text):
 def retitle(text, new):
     def edit(nb):
         cell_with(nb, text).source = cell_with(nb, text).source.replace(text, new)
+
     return edit
 
 
@@ -189,17 +203,20 @@ def merge_into_optional(nb):
     second.metadata["tags"] = [OPTIONAL]
 
 
-@pytest.mark.parametrize("break_it, expected", [
-    (retitle("## [원문] 첫 단계", "## 첫 단계"), "mark the heading '## 첫 단계'"),
-    (retitle("## [더 알아보기] 곁가지", "## 곁가지 [더 알아보기]"), "mark the heading"),
-    (drop_tag("## [더 알아보기] 곁가지"), "tag it 'optional'"),
-    (drop_tag("z = 3"), "('z = 3') is in a [더 알아보기] section"),
-    (drop_tag("### 작은 제목"), "tag it 'optional'"),
-    (tag("설명을 이어 갑니다"), "remove its 'optional' tag"),
-    (tag("# 추가 코드 – 설정"), "remove its 'optional' tag"),
-    (merge_into_optional, "split it at the heading"),
-    (retitle("## 핵심 포인트", "## 정리"), "no '## 핵심 포인트'"),
-])
+@pytest.mark.parametrize(
+    "break_it, expected",
+    [
+        (retitle("## [원문] 첫 단계", "## 첫 단계"), "mark the heading '## 첫 단계'"),
+        (retitle("## [더 알아보기] 곁가지", "## 곁가지 [더 알아보기]"), "mark the heading"),
+        (drop_tag("## [더 알아보기] 곁가지"), "tag it 'optional'"),
+        (drop_tag("z = 3"), "('z = 3') is in a [더 알아보기] section"),
+        (drop_tag("### 작은 제목"), "tag it 'optional'"),
+        (tag("설명을 이어 갑니다"), "remove its 'optional' tag"),
+        (tag("# 추가 코드 – 설정"), "remove its 'optional' tag"),
+        (merge_into_optional, "split it at the heading"),
+        (retitle("## 핵심 포인트", "## 정리"), "no '## 핵심 포인트'"),
+    ],
+)
 def test_the_section_rule_catches_a_violation(break_it, expected):
     nb = small_lesson()
     break_it(nb)
@@ -213,25 +230,48 @@ def test_headings_in_code_and_after_the_body_are_not_sections():
     assert section_problems(nb) == []
 
 
-@pytest.mark.parametrize("text", [
-    "`make test`로 확인합니다.", "make lab을 실행하세요", "make를 설치합니다", "nbval이 비교합니다",
-    "CI에서 돌아갑니다",
-    "pytest로", "SHA-256 다이제스트", "파일의 sha256", "가중치 캐시", "`cache=True`이면", "시간 budget",
-    "`CELL.py`로 바꿉니다", "tools/seed_spread.py의 결과", "googlecolab/colabtools의 문제",
-    "sitecustomize가", "Colab의 알려진 문제(#4157)",
-    "[알려진 문제](https://github.com/googlecolab/colabtools/issues/4157)",
-    "[고친 곳](https://github.com/org/repo/pull/12)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`make test`로 확인합니다.",
+        "make lab을 실행하세요",
+        "make를 설치합니다",
+        "nbval이 비교합니다",
+        "CI에서 돌아갑니다",
+        "pytest로",
+        "SHA-256 다이제스트",
+        "파일의 sha256",
+        "가중치 캐시",
+        "`cache=True`이면",
+        "시간 budget",
+        "`CELL.py`로 바꿉니다",
+        "tools/seed_spread.py의 결과",
+        "googlecolab/colabtools의 문제",
+        "sitecustomize가",
+        "Colab의 알려진 문제(#4157)",
+        "[알려진 문제](https://github.com/googlecolab/colabtools/issues/4157)",
+        "[고친 곳](https://github.com/org/repo/pull/12)",
+    ],
+)
 def test_the_tooling_rule_catches_each_word(text):
     nb = small_lesson()
     nb.cells.insert(5, md(text))
     assert tooling_words(nb), text
 
 
-@pytest.mark.parametrize("text", [
-    "`make_moons` 같은 함수", "회색(`#777777`) 막대", "CIFAR-10과 MNIST", "은닉층 100개", "## [원문] 1단계",
-    "`np.argmax`로 고릅니다", "숫자 7과 1", "$\\#$ 기호",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "`make_moons` 같은 함수",
+        "회색(`#777777`) 막대",
+        "CIFAR-10과 MNIST",
+        "은닉층 100개",
+        "## [원문] 1단계",
+        "`np.argmax`로 고릅니다",
+        "숫자 7과 1",
+        "$\\#$ 기호",
+    ],
+)
 def test_the_tooling_rule_lets_lesson_words_through(text):
     nb = small_lesson()
     nb.cells.insert(5, md(text))
@@ -240,7 +280,9 @@ def test_the_tooling_rule_lets_lesson_words_through(text):
 
 def test_navigation_cells_are_not_lesson_text():
     nb = small_lesson()
-    nb.cells[0].source = "[열기](https://colab.research.google.com/github/x/y/blob/main/notebooks/01_relu.ipynb) make"
+    nb.cells[
+        0
+    ].source = "[열기](https://colab.research.google.com/github/x/y/blob/main/notebooks/01_relu.ipynb) make"
     assert tooling_words(nb) == []
 
 

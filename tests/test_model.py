@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from helpers import model as post  # noqa: E402
+from helpers import model as post  # noqa: E402 (only once Keras is known to import)
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +72,16 @@ def test_loading_cached_weights_warns_nothing(tmp_path, monkeypatch):
     assert np.array_equal(trained.predict(x[:20], verbose=0), loaded.predict(x[:20], verbose=0))
 
 
-@pytest.mark.parametrize("x, t, message", [
-    (np.zeros((4, 28, 28), np.uint8), np.zeros(4, int), r"float pixels in \[0, 1\]"),
-    (np.full((4, 28, 28), 255.0, np.float32), np.zeros(4, int), "normalize the uint8 images"),
-    (np.zeros((4, 784), np.float32), np.zeros(4, int), r"shape \(n, 28, 28\)"),
-    (np.zeros((4, 28, 28), np.float32), np.eye(10)[:4], "not one-hot rows"),
-    (np.zeros((4, 28, 28), np.float32), np.array([0, 1, 2, 10]), "digits from 0 to 9"),
-])
+@pytest.mark.parametrize(
+    "x, t, message",
+    [
+        (np.zeros((4, 28, 28), np.uint8), np.zeros(4, int), r"float pixels in \[0, 1\]"),
+        (np.full((4, 28, 28), 255.0, np.float32), np.zeros(4, int), "normalize the uint8 images"),
+        (np.zeros((4, 784), np.float32), np.zeros(4, int), r"shape \(n, 28, 28\)"),
+        (np.zeros((4, 28, 28), np.float32), np.eye(10)[:4], "not one-hot rows"),
+        (np.zeros((4, 28, 28), np.float32), np.array([0, 1, 2, 10]), "digits from 0 to 9"),
+    ],
+)
 def test_bad_training_data_is_named(x, t, message):
     with pytest.raises(ValueError, match=message):
         post.train_post_model(x, t)

@@ -24,7 +24,10 @@ PYPROJECT_TEXT = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
 PYPROJECT = tomllib.loads(PYPROJECT_TEXT)
 REQUIRES_PYTHON = PYPROJECT["project"]["requires-python"]
 INTEL_MAC_PYTHON = PYPROJECT["tool"]["dl-architecture"]["supported"]["python-macos-x86_64"]
-LOCK = [Requirement(line) for line in pinned_requirements((ROOT / "requirements.lock").read_text(encoding="utf-8"))]
+LOCK = [
+    Requirement(line)
+    for line in pinned_requirements((ROOT / "requirements.lock").read_text(encoding="utf-8"))
+]
 
 # uv's target, the oldest OS release the README promises (glibc 2.28, macOS 12 / 11), and the
 # values the lock's markers see there.
@@ -49,7 +52,9 @@ def uv_binary():
 
         return find_uv_bin()
     except (ImportError, FileNotFoundError) as error:
-        pytest.fail(f"uv is not installed in {sys.executable} ({error}): requirements.lock pins it, run `make setup`")
+        pytest.fail(
+            f"uv is not installed in {sys.executable} ({error}): requirements.lock pins it, run `make setup`"
+        )
 
 
 def resolve(uv, name, minor):
@@ -61,8 +66,22 @@ def resolve(uv, name, minor):
         environment["MACOSX_DEPLOYMENT_TARGET"] = macos
     # --no-python-downloads: the target Python is only a tag here; uv would otherwise try to
     # download an interpreter it does not need.
-    command = [uv, "pip", "compile", "requirements.lock", "--python-platform", target, "--python-version", minor,
-               "--only-binary", ":all:", "--no-python-downloads", "--no-header", "--no-annotate", "--quiet"]
+    command = [
+        uv,
+        "pip",
+        "compile",
+        "requirements.lock",
+        "--python-platform",
+        target,
+        "--python-version",
+        minor,
+        "--only-binary",
+        ":all:",
+        "--no-python-downloads",
+        "--no-header",
+        "--no-annotate",
+        "--quiet",
+    ]
     # uv's cache first: files are added to a release, seldom removed, so a cached pass holds;
     # anything short of a pass (a cold cache, a missing wheel) is asked of PyPI itself.
     run = {"cwd": ROOT, "env": environment, "capture_output": True, "text": True}
@@ -85,9 +104,12 @@ def marker_environment(name, minor):
     _, _, sys_platform, system, machine = PLATFORMS[name]
     environment = default_environment()
     environment.update(
-        sys_platform=sys_platform, platform_system=system, platform_machine=machine,
+        sys_platform=sys_platform,
+        platform_system=system,
+        platform_machine=machine,
         os_name="nt" if sys_platform == "win32" else "posix",
-        python_version=minor, python_full_version=f"{minor}.0",
+        python_version=minor,
+        python_full_version=f"{minor}.0",
     )
     return environment
 
@@ -99,7 +121,9 @@ def pins(requirements):
 @pytest.mark.parametrize(("name", "minor"), TARGETS, ids=[f"{n}-py{m}" for n, m in TARGETS])
 def test_every_pinned_wheel_exists(resolutions, name, minor):
     result = resolutions[name, minor]
-    assert result.returncode == 0, f"requirements.lock does not install on {name}, Python {minor}:\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"requirements.lock does not install on {name}, Python {minor}:\n{result.stderr}"
+    )
     resolved = pins(Requirement(line) for line in result.stdout.splitlines() if line.strip())
     expected = pins(r for r in LOCK if r.marker is None or r.marker.evaluate(marker_environment(name, minor)))
     # A package the lock leaves out on this platform (a marker too narrow) would appear only here.
@@ -118,11 +142,16 @@ def test_the_check_reads_what_tomllib_reads():
     assert python_check.setting(PYPROJECT_TEXT, "python-macos-x86_64") == INTEL_MAC_PYTHON
 
 
-@pytest.mark.parametrize(("system", "machine", "range_"), [
-    ("Linux", "x86_64", REQUIRES_PYTHON), ("Linux", "aarch64", REQUIRES_PYTHON),
-    ("Darwin", "arm64", REQUIRES_PYTHON), ("Windows", "AMD64", REQUIRES_PYTHON),
-    ("Darwin", "x86_64", INTEL_MAC_PYTHON),
-])
+@pytest.mark.parametrize(
+    ("system", "machine", "range_"),
+    [
+        ("Linux", "x86_64", REQUIRES_PYTHON),
+        ("Linux", "aarch64", REQUIRES_PYTHON),
+        ("Darwin", "arm64", REQUIRES_PYTHON),
+        ("Windows", "AMD64", REQUIRES_PYTHON),
+        ("Darwin", "x86_64", INTEL_MAC_PYTHON),
+    ],
+)
 def test_the_check_agrees_with_packaging(system, machine, range_):
     specifier = SpecifierSet(range_)
     for minor in range(8, 20):
@@ -133,7 +162,9 @@ def test_the_check_agrees_with_packaging(system, machine, range_):
 
 
 def test_a_refusal_is_one_line_naming_what_to_use():
-    message = python_check.problem((3, 10, 13), "Linux", "x86_64", PYPROJECT_TEXT, executable="/usr/bin/python3")
+    message = python_check.problem(
+        (3, 10, 13), "Linux", "x86_64", PYPROJECT_TEXT, executable="/usr/bin/python3"
+    )
     minors = [f"3.{m}" for m in range(8, 20) if SpecifierSet(REQUIRES_PYTHON).contains(f"3.{m}.0")]
     assert "\n" not in message and "3.10.13" in message and "/usr/bin/python3" in message
     assert all(minor in message for minor in minors)
@@ -147,8 +178,10 @@ def test_a_refusal_is_one_line_naming_what_to_use():
 def test_the_script_refuses_this_python_when_the_range_leaves_it_out(tmp_path):
     newer = f"3.{sys.version_info.minor + 1}"
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text(PYPROJECT_TEXT.replace(f'requires-python = "{REQUIRES_PYTHON}"',
-                                                f'requires-python = ">={newer}"'), encoding="utf-8")
+    pyproject.write_text(
+        PYPROJECT_TEXT.replace(f'requires-python = "{REQUIRES_PYTHON}"', f'requires-python = ">={newer}"'),
+        encoding="utf-8",
+    )
     script = ROOT / "tools" / "python_check.py"
     refused = subprocess.run([sys.executable, script, pyproject], capture_output=True, text=True, check=False)
     accepted = subprocess.run([sys.executable, script], capture_output=True, text=True, check=False)

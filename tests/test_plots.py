@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
 
-from helpers import drawing, plots  # noqa: E402
+from helpers import drawing, plots
 
 pytestmark = pytest.mark.usefixtures("no_figures_left")
 rng = np.random.default_rng(0)
@@ -56,9 +56,16 @@ def test_caption_reads_predicted_probability_true():
     assert plots.caption(p) == "predicted 7 (97.0%)"
 
 
-@pytest.mark.parametrize("probability, text", [
-    (0.0, "0.0%"), (0.1404, "14.0%"), (0.9994, "99.9%"), (0.99951, ">99.9%"), (1.0, ">99.9%"),
-])
+@pytest.mark.parametrize(
+    "probability, text",
+    [
+        (0.0, "0.0%"),
+        (0.1404, "14.0%"),
+        (0.9994, "99.9%"),
+        (0.99951, ">99.9%"),
+        (1.0, ">99.9%"),
+    ],
+)
 def test_percent_never_reads_100(probability, text):
     assert plots.percent(probability) == text
 
@@ -128,8 +135,12 @@ def test_grid_without_predictions_shows_labels():
 
 
 def test_history_has_loss_and_accuracy_panels_with_validation():
-    history = {"loss": [0.3, 0.2], "accuracy": [0.9, 0.95],
-               "val_loss": [0.25, 0.22], "val_accuracy": [0.92, 0.93]}
+    history = {
+        "loss": [0.3, 0.2],
+        "accuracy": [0.9, 0.95],
+        "val_loss": [0.25, 0.22],
+        "val_accuracy": [0.92, 0.93],
+    }
     fig = plots.plot_history(history)
     assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
     assert all(len(ax.lines) == 2 for ax in fig.axes)
@@ -161,18 +172,24 @@ def test_class_counts_label_every_bar():
     assert [t.get_text() for t in fig.axes[0].texts][:2] == ["2", "1"]
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: plots.plot_prediction(IMAGES[0], np.full(9, 0.1)), "10 values per image"),
-    (lambda: plots.plot_prediction(IMAGES[0], np.full((2, 10), 0.1)), "one row of 10"),
-    (lambda: plots.plot_prediction(np.zeros((27, 28)), np.full(10, 0.1)), r"28x28 MNIST image, got shape \(27, 28\)"),
-    (lambda: plots.plot_digit(IMAGES[0], 10), "digit from 0 to 9"),
-    (lambda: plots.plot_digit_grid(IMAGES, LABELS[:3]), "one digit per image"),
-    (lambda: plots.plot_digit_grid(IMAGES[:2], LABELS[:2], np.full((3, 10), 0.1)), "one row per image"),
-    (lambda: plots.plot_probabilities(np.full(10, 1.5)), "between 0 and 1"),
-    (lambda: plots.plot_history({"loss": [1.0]}), "'accuracy'"),
-    (lambda: plots.plot_confusion_matrix(np.zeros((9, 10), dtype=int)), "10x10"),
-    (lambda: plots.plot_architecture(shown=(8, 8)), "3 layers"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: plots.plot_prediction(IMAGES[0], np.full(9, 0.1)), "10 values per image"),
+        (lambda: plots.plot_prediction(IMAGES[0], np.full((2, 10), 0.1)), "one row of 10"),
+        (
+            lambda: plots.plot_prediction(np.zeros((27, 28)), np.full(10, 0.1)),
+            r"28x28 MNIST image, got shape \(27, 28\)",
+        ),
+        (lambda: plots.plot_digit(IMAGES[0], 10), "digit from 0 to 9"),
+        (lambda: plots.plot_digit_grid(IMAGES, LABELS[:3]), "one digit per image"),
+        (lambda: plots.plot_digit_grid(IMAGES[:2], LABELS[:2], np.full((3, 10), 0.1)), "one row per image"),
+        (lambda: plots.plot_probabilities(np.full(10, 1.5)), "between 0 and 1"),
+        (lambda: plots.plot_history({"loss": [1.0]}), "'accuracy'"),
+        (lambda: plots.plot_confusion_matrix(np.zeros((9, 10), dtype=int)), "10x10"),
+        (lambda: plots.plot_architecture(shown=(8, 8)), "3 layers"),
+    ],
+)
 def test_bad_input_raises_a_value_error_naming_the_problem(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -180,6 +197,7 @@ def test_bad_input_raises_a_value_error_naming_the_problem(call, message):
 
 
 # --- training curves: one tick per epoch, a few whole-epoch ticks for long runs -------------
+
 
 def history_of(epochs):
     falling = list(np.linspace(0.4, 0.05, epochs))
@@ -213,6 +231,7 @@ def test_history_ticks_a_few_whole_epochs_of_a_long_run(epochs):
 
 # --- activations: a derivative that jumps is drawn as a step ---------------------------------
 
+
 def test_relu_derivative_is_drawn_as_a_step():
     fig = plots.plot_activation("relu")
     derivative_ax = fig.axes[1]
@@ -220,18 +239,19 @@ def test_relu_derivative_is_drawn_as_a_step():
     assert len(pieces) == 2  # left of 0 and right of 0, no line joining them
     values = np.concatenate([line.get_ydata() for line in pieces])
     assert set(np.unique(values)) == {0.0, 1.0}  # never a value in between: no steep line
-    dots = {float(line.get_ydata()[0]): line.get_markerfacecolor()
-            for line in derivative_ax.lines if line.get_marker() == "o"}
+    dots = {
+        float(line.get_ydata()[0]): line.get_markerfacecolor()
+        for line in derivative_ax.lines
+        if line.get_marker() == "o"
+    }
     assert set(dots) == {0.0, 1.0}
     assert to_hex(dots[1.0]) == to_hex("white")  # open: relu'(0) is taken as 0
 
 
-@pytest.mark.parametrize("name, x_range", [("sigmoid", (-5, 5)), ("tanh", (-5, 5)),
-                                           ("relu", (1, 5))])
+@pytest.mark.parametrize("name, x_range", [("sigmoid", (-5, 5)), ("tanh", (-5, 5)), ("relu", (1, 5))])
 def test_smooth_derivatives_are_one_line(name, x_range):
     fig = plots.plot_activation(name, x_range)
-    assert [len(line.get_xdata()) for line in fig.axes[1].lines
-            if len(line.get_xdata()) > 2] == [201]
+    assert [len(line.get_xdata()) for line in fig.axes[1].lines if len(line.get_xdata()) > 2] == [201]
 
 
 def test_activation_names_the_choices():
@@ -240,6 +260,7 @@ def test_activation_names_the_choices():
 
 
 # --- the drawing lesson's preprocessing ------------------------------------------------------
+
 
 def test_preprocessing_shows_the_three_steps_in_whole_pixels():
     ink = drawing.draw_stroke(np.zeros((280, 280)), [(40, 200), (250, 215)], 22)
@@ -260,12 +281,12 @@ def test_preprocessing_shows_the_three_steps_in_whole_pixels():
 # matrix on linear RGB. Lightness is compared as grayscale (ITU-R BT.601 luma, Pillow's "L").
 VISIONS = {
     "grayscale": np.eye(3),
-    "protanopia": np.array([[0.152286, 1.052583, -0.204868],
-                            [0.114503, 0.786281, 0.099216],
-                            [-0.003882, -0.048116, 1.051998]]),
-    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968],
-                              [0.280085, 0.672501, 0.047413],
-                              [-0.011820, 0.042940, 0.968881]]),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]]
+    ),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
+    ),
 }
 
 
@@ -299,8 +320,12 @@ def test_the_red_bar_differs_from_the_others_in_lightness(vision):
 
 
 def test_curves_in_one_panel_differ_by_line_style_and_marker_and_panels_have_y_labels():
-    figures = [plots.plot_history(history_of(3)), plots.plot_activation("sigmoid"),
-               plots.plot_probabilities(one_hot_like([2])[0], 4), plots.plot_class_counts(LABELS)]
+    figures = [
+        plots.plot_history(history_of(3)),
+        plots.plot_activation("sigmoid"),
+        plots.plot_probabilities(one_hot_like([2])[0], 4),
+        plots.plot_class_counts(LABELS),
+    ]
     for fig in figures:
         for ax in fig.axes:
             assert ax.get_ylabel(), f"a panel titled {ax.get_title()!r} has no y label"
@@ -317,8 +342,9 @@ def test_every_prediction_figure_uses_the_one_caption_format():
     assert expected == ["predicted 3 (97.0%), true 5", "predicted 7 (97.0%), true 7"]
     assert plots.plot_prediction(IMAGES[0], p[0], 5).axes[0].get_xlabel() == expected[0]
     assert [ax.get_title() for ax in plots.plot_digit_grid(IMAGES[:2], labels, p).axes[:2]] == expected
-    assert [ax.get_title() for ax in plots.plot_mistakes(IMAGES[:2], labels, p).axes
-            if ax.get_title()] == expected[:1]
+    assert [
+        ax.get_title() for ax in plots.plot_mistakes(IMAGES[:2], labels, p).axes if ax.get_title()
+    ] == expected[:1]
 
 
 def test_grid_captions_do_not_run_into_each_other():

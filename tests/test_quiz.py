@@ -10,8 +10,7 @@ import pytest
 from helpers import activations, quiz
 
 FILES = sorted(quiz.QUIZ_DIR.glob("*.json"))
-QUESTIONS = [(path.stem, number, q) for path in FILES
-             for number, q in enumerate(quiz.load(path.stem), 1)]
+QUESTIONS = [(path.stem, number, q) for path in FILES for number, q in enumerate(quiz.load(path.stem), 1)]
 IDS = [f"{lesson}-{number}" for lesson, number, _ in QUESTIONS]
 
 
@@ -45,18 +44,26 @@ def test_the_right_answer_is_right_and_the_others_are_not(lesson, number, questi
         assert not result.correct and quiz.RIGHT not in result.message, answer
 
 
-@pytest.mark.parametrize("lesson, number, question",
-                         [q for q in QUESTIONS if q[2].get("check")],
-                         ids=[i for i, q in zip(IDS, QUESTIONS) if q[2].get("check")])
+@pytest.mark.parametrize(
+    "lesson, number, question",
+    [q for q in QUESTIONS if q[2].get("check")],
+    ids=[i for i, q in zip(IDS, QUESTIONS) if q[2].get("check")],
+)
 def test_predicted_values_are_what_the_code_computes(lesson, number, question):
     names = {"np": np, **{n: getattr(activations, n) for n in dir(activations) if not n.startswith("_")}}
-    value = eval(question["code"], names)  # noqa: S307 (our own data)
+    value = eval(question["code"], names)
     assert abs(float(value) - question["answer"]) <= question["tolerance"]
 
 
 NUMBER = {"kind": "number", "question": "q", "explanation": "e", "answer": 0.25, "tolerance": 0.01}
-CHOICE = {"kind": "choice", "question": "q", "explanation": "why", "choices": ["a", "b"],
-          "answer": "b", "hint": "look again"}
+CHOICE = {
+    "kind": "choice",
+    "question": "q",
+    "explanation": "why",
+    "choices": ["a", "b"],
+    "answer": "b",
+    "hint": "look again",
+}
 
 
 def test_a_number_within_the_tolerance_counts():
@@ -84,16 +91,19 @@ def test_a_wrong_choice_gets_the_hint_not_the_explanation():
     assert "look again" in result.message and "why" not in result.message
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d["questions"].pop(), "2-4 questions"),
-    (lambda d: d["questions"][0].update(answer="c"), "exactly one of the choices"),
-    (lambda d: d["questions"][0].update(choices=["a", "a"], answer="a"), "the same"),
-    (lambda d: d["questions"][1].pop("tolerance"), "tolerance"),
-    (lambda d: d["questions"][1].update(answer="0.25"), "must be a number"),
-    (lambda d: d["questions"][1].update(answer=True), "must be a number"),
-    (lambda d: d["questions"][0].update(kind="essay"), "kind"),
-    (lambda d: d["questions"][0].pop("explanation"), "explanation"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d["questions"].pop(), "2-4 questions"),
+        (lambda d: d["questions"][0].update(answer="c"), "exactly one of the choices"),
+        (lambda d: d["questions"][0].update(choices=["a", "a"], answer="a"), "the same"),
+        (lambda d: d["questions"][1].pop("tolerance"), "tolerance"),
+        (lambda d: d["questions"][1].update(answer="0.25"), "must be a number"),
+        (lambda d: d["questions"][1].update(answer=True), "must be a number"),
+        (lambda d: d["questions"][0].update(kind="essay"), "kind"),
+        (lambda d: d["questions"][0].pop("explanation"), "explanation"),
+    ],
+)
 def test_validate_names_what_is_wrong(change, message):
     data = {"lesson": "99", "questions": [copy.deepcopy(CHOICE), copy.deepcopy(NUMBER)]}
     quiz.validate(data)

@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import nbformat
-
 import seed_spread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,8 +19,9 @@ def result(seed, accuracy):
 
 def table(text):
     """{seed: test accuracy} from the page's Markdown table."""
-    return {int(seed): float(accuracy)
-            for seed, accuracy in re.findall(r"^\| (\d+) \| (0\.\d{4}) \|", text, re.M)}
+    return {
+        int(seed): float(accuracy) for seed, accuracy in re.findall(r"^\| (\d+) \| (0\.\d{4}) \|", text, re.M)
+    }
 
 
 def test_the_report_gives_the_range_and_where_the_post_falls():

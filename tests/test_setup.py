@@ -22,8 +22,13 @@ HANGUL_TITLE = "손실 곡선: 학습과 검증"
 def run_python(code, **env):
     """Run ``code`` in a fresh interpreter (Agg backend, warnings shown); return the result."""
     environ = {**os.environ, "MPLBACKEND": "Agg", **env}
-    return subprocess.run([sys.executable, "-W", "default", "-c", textwrap.dedent(code)],
-                          capture_output=True, text=True, env=environ, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-W", "default", "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+    )
 
 
 # Draws a figure whose title is Hangul; a glyph missing from every font is an error, not a warning.
@@ -53,8 +58,9 @@ def test_a_hangul_title_renders_in_a_korean_font_after_the_setup_cell():
     assert environment.KOREAN_FONTS[0] in families
     # The font comes with the course's packages, whatever this machine's fonts: so it is there
     # on Binder, on Colab and on a student's laptop alike.
-    assert environment.FONT_PACKAGE in font_files, \
+    assert environment.FONT_PACKAGE in font_files, (
         f"NanumGothic is only {font_files}: install koreanize-matplotlib (requirements.lock)"
+    )
 
 
 def test_without_the_setup_cell_the_same_title_misses_its_glyphs():
@@ -79,14 +85,17 @@ def test_latin_text_keeps_matplotlibs_own_font():
 
 
 def test_setup_imports_neither_matplotlib_nor_keras_and_prints_nothing():
-    result = run_python("""
+    result = run_python(
+        """
         import sys
         from helpers.environment import setup
         setup()
         setup()  # a student may run the cell twice
         print(sorted(m for m in ("matplotlib", "keras", "tensorflow") if m in sys.modules))
         print(sum(type(f).__name__ == "_AfterImport" for f in sys.meta_path))
-    """, MNIST_NPZ="/nonexistent/mnist.npz")
+    """,
+        MNIST_NPZ="/nonexistent/mnist.npz",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.splitlines() == ["[]", "2"]  # one hook for matplotlib, one for Keras
     assert result.stderr == ""
@@ -108,8 +117,9 @@ def test_when_imported_acts_once_the_module_has_loaded(probe_module):
     import course_probe
 
     assert seen == [course_probe]
-    assert not any(isinstance(f, environment._AfterImport) and f.name == probe_module
-                   for f in sys.meta_path), "the hook must leave once it has acted"
+    assert not any(
+        isinstance(f, environment._AfterImport) and f.name == probe_module for f in sys.meta_path
+    ), "the hook must leave once it has acted"
     environment.when_imported(probe_module, seen.append)  # already imported: at once
     assert seen == [course_probe, course_probe]
 
@@ -129,12 +139,16 @@ def test_offline_mnist_reads_mnist_npz_and_otherwise_leaves_keras_to_download(mo
 
 @pytest.mark.skipif(not os.environ.get("MNIST_NPZ"), reason="set MNIST_NPZ to an mnist.npz")
 def test_keras_load_data_reads_mnist_npz_through_every_import_path():
-    result = run_python("""
+    result = run_python(
+        """
         from helpers.environment import setup; setup()
         import keras
         from tensorflow.keras.datasets import mnist
         (x, t), (x_test, t_test) = keras.datasets.mnist.load_data()
         print(x.shape, x_test.shape, mnist.load_data is keras.datasets.mnist.load_data)
-    """, TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0")
+    """,
+        TF_CPP_MIN_LOG_LEVEL="3",
+        TF_ENABLE_ONEDNN_OPTS="0",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split("\n")[-2] == "(60000, 28, 28) (10000, 28, 28) True"

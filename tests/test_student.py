@@ -9,12 +9,13 @@ import re
 import subprocess
 from pathlib import Path
 
+import binder_env
 import nbformat
 import pytest
 
+import student
+
 ROOT = Path(__file__).resolve().parent.parent
-import binder_env  # noqa: E402
-import student  # noqa: E402
 
 LESSONS = student.lesson_paths(ROOT / "notebooks")
 
@@ -22,8 +23,7 @@ LESSONS = student.lesson_paths(ROOT / "notebooks")
 def exercise_notebook():
     nb = nbformat.v4.new_notebook()
     teach = nbformat.v4.new_code_cell("x = 1\nx", id="teach")
-    teach.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"},
-                                            execution_count=1)]
+    teach.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1)]
     teach.execution_count = 1
     solution = nbformat.v4.new_code_cell("answer = 'secret-solution-line'\nprint(answer)", id="sol")
     solution.metadata = {"tags": ["solution"], "jupyter": {"source_hidden": True}}
@@ -48,9 +48,13 @@ def test_a_solution_becomes_a_visible_empty_prompt_and_the_rest_is_kept():
 
 def solution_lines(nb):
     """Every non-blank, non-comment line of the notebook's solutions."""
-    return {line.strip() for cell in nb.cells if student.is_solution(cell)
-            for line in cell.source.splitlines()
-            if line.strip() and not line.strip().startswith("#")}
+    return {
+        line.strip()
+        for cell in nb.cells
+        if student.is_solution(cell)
+        for line in cell.source.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    }
 
 
 def test_the_course_has_lessons_with_solutions():
@@ -71,8 +75,9 @@ def test_no_solution_leaks_into_the_edition(path, edition_folder):
     edition = nbformat.read(edition_folder / "notebooks" / path.name, as_version=4)
     assert not any(student.is_solution(c) or student.is_check(c) for c in edition.cells)
     # A solution line may also be teaching code (a shared import); only the others count.
-    teaching = {line.strip() for c in instructor.cells if not student.is_solution(c)
-                for line in c.source.splitlines()}
+    teaching = {
+        line.strip() for c in instructor.cells if not student.is_solution(c) for line in c.source.splitlines()
+    }
     # Line by line: a solution line may be part of a longer teaching line.
     edition_lines = {line.strip() for c in edition.cells for line in c.source.splitlines()}
     leaked = [line for line in solution_lines(instructor) - teaching if line in edition_lines]
@@ -106,8 +111,9 @@ def test_the_edition_carries_what_a_student_needs(edition_folder):
 
 
 def git(repo, *args):
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def test_the_edition_is_committed_to_a_branch_with_a_growing_history(tmp_path, monkeypatch):
@@ -139,19 +145,26 @@ LINK_TO_MAIN = (f"/blob/{student.REF}/", "/HEAD?urlpath=", f"@{student.REF}", f"
 
 
 def test_the_editions_links_open_the_edition_never_main(edition_folder):
-    texts = {p: p.read_text(encoding="utf-8") for p in edition_folder.rglob("*")
-             if p.suffix in (".ipynb", ".md")}
-    leaks = [f"{p.relative_to(edition_folder)}: {pattern}" for p, text in texts.items()
-             for pattern in LINK_TO_MAIN if pattern in text]
+    texts = {
+        p: p.read_text(encoding="utf-8") for p in edition_folder.rglob("*") if p.suffix in (".ipynb", ".md")
+    }
+    leaks = [
+        f"{p.relative_to(edition_folder)}: {pattern}"
+        for p, text in texts.items()
+        for pattern in LINK_TO_MAIN
+        if pattern in text
+    ]
     assert leaks == []
     index = texts[edition_folder / "notebooks" / "00_index.ipynb"]
     assert f"/blob/{student.BRANCH}/notebooks/" in index and f"%26branch%3D{student.BRANCH}" in index
 
 
 def test_retarget_moves_every_kind_of_link_to_the_branch():
-    text = (binder_env.launch_url("https://github.com/o/r", "notebooks/01.ipynb", student.REF) + " "
-            f"https://colab.example/github/o/r/blob/{student.REF}/notebooks/01.ipynb "
-            f"pip install git+https://github.com/o/r@{student.REF} ipycanvas")
+    text = (
+        binder_env.launch_url("https://github.com/o/r", "notebooks/01.ipynb", student.REF) + " "
+        f"https://colab.example/github/o/r/blob/{student.REF}/notebooks/01.ipynb "
+        f"pip install git+https://github.com/o/r@{student.REF} ipycanvas"
+    )
     moved = student.retarget(text, "class-a")
     assert not any(pattern in moved for pattern in LINK_TO_MAIN)
     assert moved.count("class-a") == 3
@@ -187,15 +200,20 @@ def defined_names(source):
 
 
 def used_names(source):
-    return {node.id for node in ast.walk(ast.parse(source))
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    return {
+        node.id
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def names_only_solutions_give(nb):
     """Names a cell of the edition uses that, before it, only a solution or check cell defined."""
     given, edition_has, found = set(), set(), []
     for cell in (c for c in nb.cells if c.cell_type == "code"):
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
         if student.is_solution(cell) or student.is_check(cell):
             given |= defined_names(source)
             continue

@@ -15,22 +15,34 @@ def widget_notebook(ids):
     box, slider, layout = ids
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("box", id="cell-1")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={
-        "text/plain": "VBox()", VIEW: {"model_id": box, "version_major": 2, "version_minor": 0}})]
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/plain": "VBox()", VIEW: {"model_id": box, "version_major": 2, "version_minor": 0}},
+        )
+    ]
     cell.execution_count = 1
     cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
     nb.cells = [cell]
-    nb.metadata["widgets"] = {execute_notebooks.WIDGET_STATE: {"version_major": 2, "version_minor": 0, "state": {
-        layout: {"model_name": "LayoutModel", "state": {}},
-        slider: {"model_name": "IntSliderModel", "state": {"layout": f"IPY_MODEL_{layout}"}},
-        box: {"model_name": "VBoxModel", "state": {"children": [f"IPY_MODEL_{slider}"]}},
-    }}}
+    nb.metadata["widgets"] = {
+        execute_notebooks.WIDGET_STATE: {
+            "version_major": 2,
+            "version_minor": 0,
+            "state": {
+                layout: {"model_name": "LayoutModel", "state": {}},
+                slider: {"model_name": "IntSliderModel", "state": {"layout": f"IPY_MODEL_{layout}"}},
+                box: {"model_name": "VBoxModel", "state": {"children": [f"IPY_MODEL_{slider}"]}},
+            },
+        }
+    }
     return nb
 
 
 def test_normalize_gives_the_same_text_whatever_the_random_widget_ids():
-    texts = {nbformat.writes(execute_notebooks.normalize(widget_notebook(
-        [uuid.uuid4().hex for _ in range(3)]))) for _ in range(5)}
+    texts = {
+        nbformat.writes(execute_notebooks.normalize(widget_notebook([uuid.uuid4().hex for _ in range(3)])))
+        for _ in range(5)
+    }
     assert len(texts) == 1
     text = texts.pop()
     assert f'"model_id": "{1:032x}"' in text and f"IPY_MODEL_{3:032x}" in text
@@ -42,7 +54,8 @@ def test_environment_file_lists_every_pin_quoted():
     requirements = environment_file.pinned_requirements(lock)
     assert requirements == ["abc==1.0", "tensorflow-cpu==2.21.0 ; sys_platform == 'win32'"]
     assert environment_file.environment_yaml(requirements).endswith(
-        "      - \"abc==1.0\"\n      - \"tensorflow-cpu==2.21.0 ; sys_platform == 'win32'\"\n")
+        '      - "abc==1.0"\n      - "tensorflow-cpu==2.21.0 ; sys_platform == \'win32\'"\n'
+    )
 
 
 def fit_cell(log, cell_id="fit"):

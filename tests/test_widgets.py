@@ -4,11 +4,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from helpers import activations, drawing, pixel_pad, plots, widgets  # noqa: E402
+from helpers import activations, drawing, pixel_pad, plots, widgets
 
 pytestmark = pytest.mark.usefixtures("no_figures_left")
 SEVEN = [(60, 50), (220, 50), (130, 250)]
@@ -31,6 +31,7 @@ def mnist_like():
 
 
 # --- activation_explorer ------------------------------------------------------------------------
+
 
 def test_activation_explorer_redraws_for_each_function():
     explorer = widgets.activation_explorer()
@@ -65,6 +66,7 @@ def test_activation_explorer_checks_its_arguments():
 
 # --- softmax_explorer ---------------------------------------------------------------------------
 
+
 def test_softmax_explorer_sum_stays_one_and_bars_change():
     explorer = widgets.softmax_explorer()
     assert len(explorer.logits) == 5
@@ -89,6 +91,7 @@ def test_softmax_explorer_checks_its_arguments():
 
 
 # --- mnist_browser ------------------------------------------------------------------------------
+
 
 def test_mnist_browser_label_follows_the_index(mnist_like):
     x_train, t_train, x_test, t_test = mnist_like
@@ -126,6 +129,7 @@ def test_mnist_browser_wants_raw_pixels(mnist_like):
 
 # --- prediction_explorer ------------------------------------------------------------------------
 
+
 def test_prediction_explorer_steps_through_mistakes(mnist_like):
     _, _, x_test, t_test = mnist_like
     predictions = np.full((len(x_test), 10), 0.05)
@@ -147,8 +151,7 @@ def test_prediction_explorer_steps_through_mistakes(mnist_like):
     assert png(explorer.output) != before
     explorer.index.value = 1
     assert explorer.shown_index() == 5
-    assert f"test image 5: <b>{plots.caption(predictions[5], int(t_test[5]))}</b>" \
-        in explorer.caption.value
+    assert f"test image 5: <b>{plots.caption(predictions[5], int(t_test[5]))}</b>" in explorer.caption.value
     assert repr(explorer) == "prediction_explorer: test image 5 of 10, mistakes only"
 
 
@@ -163,8 +166,9 @@ def tiny_model():
     """An untrained Keras model with the course's input and output shapes."""
     keras = pytest.importorskip("keras")
     keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(),
-                             keras.layers.Dense(10, activation="softmax")])
+    return keras.Sequential(
+        [keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
 
 
 def test_prediction_explorer_predicts_with_a_model(mnist_like, tiny_model):
@@ -181,6 +185,7 @@ def stroke_image(points, size=280, width=22):
 
 
 # --- digit_canvas -------------------------------------------------------------------------------
+
 
 def fake_model(batch):
     """Probabilities that depend on the input: digit = rows of ink (a stand-in for a network)."""
@@ -234,6 +239,7 @@ def test_digit_canvas_with_a_keras_model(tiny_model):
 
 # --- no figure leaks ----------------------------------------------------------------------------
 
+
 def test_no_figure_leak_in_any_widget(mnist_like):
     # Every widget draws through the same code; a leak shows from the first update, three suffice.
     before = len(plt.get_fignums())
@@ -241,8 +247,10 @@ def test_no_figure_leak_in_any_widget(mnist_like):
         (widgets.softmax_explorer(), lambda e, i: setattr(e.logits[0], "value", i / 2)),
         (widgets.activation_explorer(), lambda e, i: setattr(e.x_range, "value", (-5.0, 1.0 + i))),
         (widgets.mnist_browser(*mnist_like), lambda e, i: setattr(e.index, "value", i)),
-        (widgets.prediction_explorer(np.full((10, 10), 0.1), mnist_like[2], mnist_like[3]),
-         lambda e, i: setattr(e.index, "value", i)),
+        (
+            widgets.prediction_explorer(np.full((10, 10), 0.1), mnist_like[2], mnist_like[3]),
+            lambda e, i: setattr(e.index, "value", i),
+        ),
         (widgets.digit_canvas(fake_model), lambda e, i: e.draw_stroke([(50 + 10 * i, 60), (150, 200)])),
         (pixel_pad.pixel_pad(fake_model), lambda e, i: e.draw_stroke([(i, 2), (i, 12)])),
     ]

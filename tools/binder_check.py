@@ -72,7 +72,7 @@ def python_version(environment_text):
 
 
 def requirement_name(line):
-    """Normalized distribution name of a requirement line ('tensorflow-cpu==2.21.0 ; ...' -> 'tensorflow-cpu')."""
+    """Normalized name of a requirement line ('tensorflow-cpu==2.21.0 ; ...' -> 'tensorflow-cpu')."""
     return canonicalize_name(Requirement(line).name)
 
 
@@ -153,9 +153,21 @@ def build_venv(venv, requirements, key, interpreter=sys.executable, after_instal
 
 def venv_environment(venv):
     """Process environment as if ``venv`` were activated, and nothing of ours leaked in."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("PYTHONPATH", "PYTHONHOME", "CONDA_PREFIX", "VIRTUAL_ENV",
-                          "JUPYTER_PATH", "JUPYTERLAB_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in (
+            "PYTHONPATH",
+            "PYTHONHOME",
+            "CONDA_PREFIX",
+            "VIRTUAL_ENV",
+            "JUPYTER_PATH",
+            "JUPYTERLAB_DIR",
+            "JUPYTER_CONFIG_DIR",
+            "JUPYTER_DATA_DIR",
+        )
+    }
     env["VIRTUAL_ENV"] = str(venv)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONNOUSERSITE"] = "1"
@@ -164,31 +176,46 @@ def venv_environment(venv):
 
 def puller_enabled(venv, env):
     """Whether Jupyter Server in ``venv`` loads nbgitpuller, which the launch links' git-pull needs."""
-    listing = subprocess.run([venv / "bin" / "jupyter", "server", "extension", "list"], check=False, env=env,
-                             capture_output=True, text=True)
-    return any("nbgitpuller" in line and "enabled" in line
-               for line in (listing.stdout + listing.stderr).splitlines())
+    listing = subprocess.run(
+        [venv / "bin" / "jupyter", "server", "extension", "list"],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return any(
+        "nbgitpuller" in line and "enabled" in line for line in (listing.stdout + listing.stderr).splitlines()
+    )
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--drop", action="append", default=[], metavar="PACKAGE",
-                        help="leave PACKAGE out of (a copy of) the pip list: the check must fail")
+    parser.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="PACKAGE",
+        help="leave PACKAGE out of (a copy of) the pip list: the check must fail",
+    )
     parser.add_argument("--branch", default=BRANCH, help=f"the environment's branch (default {BRANCH})")
-    parser.add_argument("--content-branch", default=REF,
-                        help=f"the branch nbgitpuller pulls the lessons from (default {REF})")
+    parser.add_argument(
+        "--content-branch", default=REF, help=f"the branch nbgitpuller pulls the lessons from (default {REF})"
+    )
     # Until the setup cell makes helpers importable from a pulled folder by itself, the kernel gets
     # that folder on PYTHONPATH; --no-pythonpath shows whether a launch link works without it.
-    parser.add_argument("--no-pythonpath", action="store_true",
-                        help="run the lessons without the pulled folder on PYTHONPATH")
+    parser.add_argument(
+        "--no-pythonpath", action="store_true", help="run the lessons without the pulled folder on PYTHONPATH"
+    )
     args = parser.parse_args(argv)
     drop = args.drop + [n for n in os.environ.get("BINDER_CHECK_DROP", "").split(",") if n.strip()]
 
     start = time.perf_counter()
     commit = git_branch.resolve(ROOT, args.branch)
     if commit is None:
-        raise SystemExit(f"binder-check: there is no branch {args.branch} (nor origin/{args.branch}): "
-                         "`make binder-env` writes it from requirements.lock and binder/")
+        raise SystemExit(
+            f"binder-check: there is no branch {args.branch} (nor origin/{args.branch}): "
+            "`make binder-env` writes it from requirements.lock and binder/"
+        )
     name = repository_url(ROOT).rsplit("/", 1)[-1]  # nbgitpuller's folder: the URL's last part
     venv = BUILD / "binder-venv"
     if drop:
@@ -206,43 +233,64 @@ def main(argv=None):
             python = python_version(raw.decode("utf-8"))
             interpreter = shutil.which(f"python{python}")
             if interpreter is None:
-                raise SystemExit(f"binder-check: environment.yml pins python={python}, but "
-                                 f"python{python} is not on PATH")
+                raise SystemExit(
+                    f"binder-check: environment.yml pins python={python}, but python{python} is not on PATH"
+                )
             # The environment is rebuilt only when the branch's environment.yml (or --drop) changes.
-            if not build_venv(venv, requirements, key=raw + repr(sorted(drop)).encode(),
-                              interpreter=interpreter):
+            if not build_venv(
+                venv, requirements, key=raw + repr(sorted(drop)).encode(), interpreter=interpreter
+            ):
                 print(f"binder-check: reusing {venv.relative_to(ROOT)} (environment.yml unchanged)")
             run([home / "binder" / "postBuild"], cwd=home, env=env)
             installed = venv / SETTINGS
-            if not installed.is_file() or \
-                    installed.read_bytes() != (home / "binder" / "overrides.json").read_bytes():
-                print(f"binder-check: FAILED: postBuild did not install the branch's "
-                      f"binder/overrides.json as {installed}", file=sys.stderr)
+            if (
+                not installed.is_file()
+                or installed.read_bytes() != (home / "binder" / "overrides.json").read_bytes()
+            ):
+                print(
+                    f"binder-check: FAILED: postBuild did not install the branch's "
+                    f"binder/overrides.json as {installed}",
+                    file=sys.stderr,
+                )
                 return 1
             if not puller_enabled(venv, env):
-                print("binder-check: FAILED: Jupyter Server does not load nbgitpuller in this "
-                      "environment, so a launch link cannot pull the lessons: requirements.in must "
-                      "list nbgitpuller (then make lock and make binder-env)", file=sys.stderr)
+                print(
+                    "binder-check: FAILED: Jupyter Server does not load nbgitpuller in this "
+                    "environment, so a launch link cannot pull the lessons: requirements.in must "
+                    "list nbgitpuller (then make lock and make binder-env)",
+                    file=sys.stderr,
+                )
                 return 1
             origin = Path(tmp) / "origin" / f"{name}.git"  # stands in for the public repository
             run(["git", "clone", "--bare", "--quiet", ROOT, origin])
-            run([venv / "bin" / "gitpuller", origin.as_uri(), args.content_branch, home / name],
-                cwd=home, env=env)
+            run(
+                [venv / "bin" / "gitpuller", origin.as_uri(), args.content_branch, home / name],
+                cwd=home,
+                env=env,
+            )
             folder = home / name / "notebooks"
             names = [p.name for p in notebook_paths(folder) if p.name in (INDEX, TRAINING)]
             if len(names) != 2:
                 raise SystemExit(f"binder-check: the pulled notebooks/ must hold {INDEX} and {TRAINING}")
             if not args.no_pythonpath:
                 env["PYTHONPATH"] = str(home / name)
-            run([venv / "bin" / "jupyter", "execute", "--timeout=600", *(folder / n for n in names)],
-                cwd=folder, env=env)
+            run(
+                [venv / "bin" / "jupyter", "execute", "--timeout=600", *(folder / n for n in names)],
+                cwd=folder,
+                env=env,
+            )
     except subprocess.CalledProcessError as error:
-        print(f"binder-check: FAILED ({Path(str(error.cmd[0])).name} exited with "
-              f"{error.returncode}); see the output above", file=sys.stderr)
+        print(
+            f"binder-check: FAILED ({Path(str(error.cmd[0])).name} exited with "
+            f"{error.returncode}); see the output above",
+            file=sys.stderr,
+        )
         return 1
-    print(f"binder-check: OK in {time.perf_counter() - start:.0f} s ({', '.join(names)} of "
-          f"{args.content_branch}, pulled by nbgitpuller, ran without error in the image of "
-          f"branch {args.branch})")
+    print(
+        f"binder-check: OK in {time.perf_counter() - start:.0f} s ({', '.join(names)} of "
+        f"{args.content_branch}, pulled by nbgitpuller, ran without error in the image of "
+        f"branch {args.branch})"
+    )
     return 0
 
 

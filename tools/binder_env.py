@@ -43,8 +43,10 @@ def write_tree(out=OUT, root=ROOT):
     """Write the environment-only tree of the branch under ``out`` (emptied first); return ``out``."""
     requirements = pinned_requirements((root / "requirements.lock").read_text(encoding="utf-8"))
     if not any(re.match(rf"{PULLER}==", line, re.IGNORECASE) for line in requirements):
-        raise SystemExit(f"binder-env: requirements.lock does not pin {PULLER}, which the Binder links "
-                         f"need in the image: add it to requirements.in and run `make lock`")
+        raise SystemExit(
+            f"binder-env: requirements.lock does not pin {PULLER}, which the Binder links "
+            f"need in the image: add it to requirements.in and run `make lock`"
+        )
     if out.exists():
         shutil.rmtree(out)
     (out / "binder").mkdir(parents=True)
@@ -67,11 +69,14 @@ def launch_url(repo_url, path, content_branch, env_branch=BRANCH):
     owner_repo = repo_url.removeprefix("https://github.com/").strip("/")
     name = owner_repo.rsplit("/", 1)[-1]
     pull = urlencode({"repo": repo_url, "urlpath": f"lab/tree/{name}/{path}", "branch": content_branch})
-    return f"https://mybinder.org/v2/gh/{owner_repo}/{env_branch}?{urlencode({'urlpath': f'git-pull?{pull}'})}"
+    return (
+        f"https://mybinder.org/v2/gh/{owner_repo}/{env_branch}?{urlencode({'urlpath': f'git-pull?{pull}'})}"
+    )
 
 
 def retarget(text, branch, ref):
     """``text`` with the launch links that pull ``ref`` pulling ``branch`` instead (the student edition)."""
+
     def twice(name):
         return quote(quote(name, safe=""), safe="")
 
@@ -89,8 +94,10 @@ def main(argv=None):
     print(f"binder-env: the environment-only tree is in {out}")
     if not args.no_commit:
         commit = commit_folder(out, args.branch, ROOT, "Binder의 환경: requirements.lock과 binder/에서")
-        print(f"binder-env: branch {args.branch} is at {commit[:12]}; `git push origin {args.branch}` "
-              "publishes it")
+        print(
+            f"binder-env: branch {args.branch} is at {commit[:12]}; `git push origin {args.branch}` "
+            "publishes it"
+        )
     return 0
 
 

@@ -33,7 +33,6 @@ from pathlib import Path
 
 import nbformat
 import yaml
-
 from navigation import REF, SETUP_ID, notebook_paths, repository_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,8 +103,11 @@ def figure_cells(nb):
     widgets' figures included, as the page shows them (``static_notebook``)."""
     found = []
     for cell in static_notebook(nb).cells:
-        images = sum(1 for output in cell.get("outputs", [])
-                     if any(m.startswith("image/") for m in output.get("data", {})))
+        images = sum(
+            1
+            for output in cell.get("outputs", [])
+            if any(m.startswith("image/") for m in output.get("data", {}))
+        )
         if cell.cell_type == "code" and images and "remove-cell" not in cell.metadata.get("tags", []):
             found.append((cell, images))
     return found
@@ -129,29 +131,39 @@ def book_config(repo):
         "exclude_patterns": ["_build", "**.ipynb_checkpoints"],
         "execute": {"execute_notebooks": "off"},
         "repository": {"url": repo, "branch": REF, "path_to_book": ""},
-        "launch_buttons": {"notebook_interface": "jupyterlab",
-                           "binderhub_url": "https://mybinder.org",
-                           "colab_url": "https://colab.research.google.com"},
-        "html": {"use_repository_button": True, "home_page_in_navbar": True,
-                 "use_edit_page_button": False, "extra_footer": ""},
+        "launch_buttons": {
+            "notebook_interface": "jupyterlab",
+            "binderhub_url": "https://mybinder.org",
+            "colab_url": "https://colab.research.google.com",
+        },
+        "html": {
+            "use_repository_button": True,
+            "home_page_in_navbar": True,
+            "use_edit_page_button": False,
+            "extra_footer": "",
+        },
         "parse": {"myst_enable_extensions": ["dollarmath", "amsmath", "colon_fence", "linkify"]},
-        "sphinx": {"local_extensions": {"unique_assets": "_ext"}, "config": {
-            "language": "ko",
-            # MathJax 3 from this site, not a CDN: copied to <site>/mathjax/ (html_extra_path);
-            # the path is relative to _static. Not in _static itself: Jupyter Book would add
-            # every script there to every page.
-            "html_extra_path": ["_extra"],
-            "mathjax_path": "../mathjax/tex-chtml.js",
-            "html_show_copyright": False,
-            "html_last_updated_fmt": None,
-            # No widget scripts: widgets are shown as saved, as plain outputs (see static_notebook).
-            "nb_ipywidgets_js": {},
-        }},
+        "sphinx": {
+            "local_extensions": {"unique_assets": "_ext"},
+            "config": {
+                "language": "ko",
+                # MathJax 3 from this site, not a CDN: copied to <site>/mathjax/ (html_extra_path);
+                # the path is relative to _static. Not in _static itself: Jupyter Book would add
+                # every script there to every page.
+                "html_extra_path": ["_extra"],
+                "mathjax_path": "../mathjax/tex-chtml.js",
+                "html_show_copyright": False,
+                "html_last_updated_fmt": None,
+                # No widget scripts: widgets are shown as saved, as plain outputs (see static_notebook).
+                "nb_ipywidgets_js": {},
+            },
+        },
     }
 
 
 def toc(lessons, pages, root=ROOT):
     """The book's table of contents: the index, then every lesson, then the other pages."""
+
     def entry(path):
         return {"file": path.relative_to(root).with_suffix("").as_posix()}
 
@@ -172,8 +184,9 @@ def stage(root=ROOT, stage_dir=STAGE, mathjax=MATHJAX):
         shutil.rmtree(stage_dir)
     (stage_dir / "notebooks").mkdir(parents=True)
     for path in lessons:
-        nbformat.write(static_notebook(nbformat.read(path, as_version=4)),
-                       stage_dir / "notebooks" / path.name)
+        nbformat.write(
+            static_notebook(nbformat.read(path, as_version=4)), stage_dir / "notebooks" / path.name
+        )
     for path in pages:
         target = stage_dir / path.relative_to(root)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -182,15 +195,18 @@ def stage(root=ROOT, stage_dir=STAGE, mathjax=MATHJAX):
     shutil.copytree(SITE / "_static", stage_dir / "_static")
     shutil.copytree(SITE / "_ext", stage_dir / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     if not (mathjax / "tex-chtml.js").exists():
-        raise SystemExit(f"MathJax is missing at {mathjax}: run `make site` (it installs the npm "
-                         "package pinned in site/package.json)")
+        raise SystemExit(
+            f"MathJax is missing at {mathjax}: run `make site` (it installs the npm "
+            "package pinned in site/package.json)"
+        )
     shutil.copytree(mathjax, stage_dir / "_extra" / "mathjax")
     (stage_dir / "_config.yml").write_text(
         yaml.safe_dump(book_config(repository_url(root)), allow_unicode=True, sort_keys=False),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (stage_dir / "_toc.yml").write_text(
-        yaml.safe_dump(toc(lessons, pages, root), allow_unicode=True, sort_keys=False),
-        encoding="utf-8")
+        yaml.safe_dump(toc(lessons, pages, root), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return len(lessons) + len(pages)
 
 
@@ -199,8 +215,16 @@ def build(stage_dir=STAGE, out=OUT):
     if out.exists():
         shutil.rmtree(out)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    command = [str(jupyter_book), "build", str(stage_dir), "--path-output", str(out),
-               "--warningiserror", "--keep-going", "--quiet"]
+    command = [
+        str(jupyter_book),
+        "build",
+        str(stage_dir),
+        "--path-output",
+        str(out),
+        "--warningiserror",
+        "--keep-going",
+        "--quiet",
+    ]
     subprocess.run(command, check=True)
     # GitHub Pages: serve files and folders starting with '_' (_static, _images) as they are.
     (out / "_build" / "html" / ".nojekyll").touch()

@@ -13,13 +13,23 @@ import pytest
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps opening connections that this offline
 # machine refuses; --no-sandbox because the checks run as root.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make browser-test` installs Debian's chromium "
-                    "(as root), or run `sudo apt-get install chromium fonts-nanum`.")
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make browser-test` installs Debian's chromium "
+            "(as root), or run `sudo apt-get install chromium fonts-nanum`."
+        )
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}

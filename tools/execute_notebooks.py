@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 
 import nbformat
+from navigation import notebook_paths
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from helpers.environment import quiet_tensorflow
-from navigation import notebook_paths
 
 KERNEL = "python3"
 SANITIZE = Path(__file__).resolve().parent.parent / "tests" / "nbval_sanitize.cfg"
@@ -36,8 +36,7 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 def normalize(nb):
     """Drop or fix what changes from run to run without changing what the notebook says."""
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                 "name": KERNEL}
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL}
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
     return _renumber_widget_models(nb)
@@ -101,12 +100,17 @@ def keep_equivalent_outputs(new, old, rules):
         for output, previous in zip(cell.outputs, before.get("outputs", [])):
             if output.output_type != previous.output_type or output.get("name") != previous.get("name"):
                 continue
-            if "text" in output and _sanitized(output.text, rules) == _sanitized(previous.get("text", ""), rules):
+            if "text" in output and _sanitized(output.text, rules) == _sanitized(
+                previous.get("text", ""), rules
+            ):
                 output.text = previous.text
             data, previous_data = output.get("data", {}), previous.get("data", {})
             for mime in ("text/plain", "text/html"):
-                if mime in data and mime in previous_data and \
-                        _sanitized(data[mime], rules) == _sanitized(previous_data[mime], rules):
+                if (
+                    mime in data
+                    and mime in previous_data
+                    and _sanitized(data[mime], rules) == _sanitized(previous_data[mime], rules)
+                ):
                     data[mime] = previous_data[mime]
     return new
 
@@ -121,8 +125,13 @@ def run(path, timeout=600, on_start=None, kernel_options=None):
     ``CellExecutionError`` at the first failing cell.
     """
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=KERNEL,
+        record_timing=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     if on_start is not None:
         client.on_notebook_start = lambda **_: on_start(client)
     start = time.perf_counter()
@@ -147,8 +156,9 @@ def format_only(path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every lesson")
-    parser.add_argument("--format-only", action="store_true",
-                        help="normalize the stored notebooks without executing them")
+    parser.add_argument(
+        "--format-only", action="store_true", help="normalize the stored notebooks without executing them"
+    )
     args = parser.parse_args(argv)
     quiet_tensorflow()  # kernels inherit this process's environment
     paths = args.notebooks or notebook_paths()

@@ -12,8 +12,9 @@ from pathlib import Path
 
 
 def git(repo, *args, check=True, **kwargs):
-    return subprocess.run(["git", "-C", str(repo), *args], check=check, capture_output=True,
-                          text=True, **kwargs).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=check, capture_output=True, text=True, **kwargs
+    ).stdout.strip()
 
 
 def resolve(repo, branch):
@@ -34,14 +35,29 @@ def commit_folder(folder, branch, repo, message):
     copies students already have. Returns the branch's commit (the old one when nothing changed).
     """
     before = git(repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False)
-    subprocess.run([sys.executable, "-m", "ghp_import", "--branch", branch, "--message", message,
-                    str(Path(folder).resolve())], cwd=repo, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ghp_import",
+            "--branch",
+            branch,
+            "--message",
+            message,
+            str(Path(folder).resolve()),
+        ],
+        cwd=repo,
+        check=True,
+    )
     commit = git(repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False)
     if not commit or commit == before:  # ghp-import reports a failed fast-import but exits with 0
-        raise RuntimeError(f"ghp-import wrote no commit to the branch {branch} in {repo}: see its "
-                           "output above")
+        raise RuntimeError(
+            f"ghp-import wrote no commit to the branch {branch} in {repo}: see its output above"
+        )
     parent = git(repo, "rev-parse", "--verify", "--quiet", f"{commit}^", check=False)
-    if parent and git(repo, "rev-parse", f"{commit}^{{tree}}") == git(repo, "rev-parse", f"{parent}^{{tree}}"):
+    if parent and git(repo, "rev-parse", f"{commit}^{{tree}}") == git(
+        repo, "rev-parse", f"{parent}^{{tree}}"
+    ):
         # ghp-import commits even when nothing changed; an empty commit would reach students as an
         # update with nothing in it.
         git(repo, "update-ref", f"refs/heads/{branch}", parent, commit)
@@ -54,10 +70,13 @@ def differences(folder, repo, ref):
     (files only one of them has included), sorted."""
     folder = Path(folder)
     paths = sorted(p for p in folder.rglob("*") if p.is_file())
-    hashes = git(repo, "hash-object", "--no-filters", "--stdin-paths",
-                 input="".join(f"{p}\n" for p in paths)).split()
-    mine = {p.relative_to(folder).as_posix(): ("100755" if os.access(p, os.X_OK) else "100644", sha)
-            for p, sha in zip(paths, hashes)}
+    hashes = git(
+        repo, "hash-object", "--no-filters", "--stdin-paths", input="".join(f"{p}\n" for p in paths)
+    ).split()
+    mine = {
+        p.relative_to(folder).as_posix(): ("100755" if os.access(p, os.X_OK) else "100644", sha)
+        for p, sha in zip(paths, hashes)
+    }
     theirs = {}
     for entry in filter(None, git(repo, "ls-tree", "-r", "-z", ref).split("\0")):
         meta, path = entry.split("\t", 1)
@@ -68,8 +87,9 @@ def differences(folder, repo, ref):
 
 def extract(repo, ref, out):
     """Write the files of ``ref`` into the folder ``out`` (as a clone of that branch would hold them)."""
-    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", ref], check=True,
-                             capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", "--format=tar", ref], check=True, capture_output=True
+    ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(out, filter="data")
     return Path(out)

@@ -27,27 +27,47 @@ from types import SimpleNamespace
 import nbformat
 import psutil
 import requests
-from tabulate import tabulate
-
-from helpers.environment import TF_ENV
 from hub_student import BRANCH, HOMES, LESSON, REPO_NAME, Student, expect, tree_mb, wait_for
 from instructor_guide import nbgitpuller_link
 from ports import free_port
+from tabulate import tabulate
+
+from helpers.environment import TF_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 HUB = ROOT / "build" / "hub"
 # What the hub's environment adds to the student's lock (noxfile.py's hub session installs both).
-HUB_PACKAGES = ("jupyterhub==6.1.1", "nbgitpuller==1.3.0", "jupyterhub-idle-culler==2.0.0",
-                "jupyter-kernel-client==1.0.2")
+HUB_PACKAGES = (
+    "jupyterhub==6.1.1",
+    "nbgitpuller==1.3.0",
+    "jupyterhub-idle-culler==2.0.0",
+    "jupyter-kernel-client==1.0.2",
+)
 PROXY_PACKAGE = "configurable-http-proxy@5.3.0"  # JupyterHub's proxy, from npm (the session installs it)
 PROXY = HUB / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 CONFIG = ROOT / "tools" / "hub_check_config.py"
 PREFIX, MARKER = "dla-student", "make hub-check"  # names and comment of the users a run makes
 MARK = "HUB_CHECK_RUN"  # in the environment of the hub's processes: how clean-up finds them
-STEPS = ("start_hub", "log_in", "separation", "keep_edits", "run_lesson", "cull_kernels", "cull_servers",
-         "shut_down")
-COLUMNS = ("student", "idle MB", "peak MB", "kernel idle MB", "after cull MB", "CPU s", "run s",
-           "test accuracy")
+STEPS = (
+    "start_hub",
+    "log_in",
+    "separation",
+    "keep_edits",
+    "run_lesson",
+    "cull_kernels",
+    "cull_servers",
+    "shut_down",
+)
+COLUMNS = (
+    "student",
+    "idle MB",
+    "peak MB",
+    "kernel idle MB",
+    "after cull MB",
+    "CPU s",
+    "run s",
+    "test accuracy",
+)
 
 
 def say(message):
@@ -63,8 +83,13 @@ def table(rows):
     """The students' rows (MB = 10**6 bytes of RSS) and their total (for run s: the slowest)."""
     total = {column: sum(row[column] for row in rows) for column in COLUMNS[1:6]}
     total |= {"student": f"total ({len(rows)})", "run s": max(row["run s"] for row in rows)}
-    return tabulate([[row.get(column) for column in COLUMNS] for row in [*rows, total]], COLUMNS,
-                    tablefmt="github", floatfmt=["", *[",.0f"] * 6, ".4f"], missingval="-")
+    return tabulate(
+        [[row.get(column) for column in COLUMNS] for row in [*rows, total]],
+        COLUMNS,
+        tablefmt="github",
+        floatfmt=["", *[",.0f"] * 6, ".4f"],
+        missingval="-",
+    )
 
 
 def run_users():
@@ -77,8 +102,9 @@ def run_processes(run_id):
     uids, found = {u.pw_uid for u in run_users()}, []
     for process in psutil.process_iter(["uids"]):
         with contextlib.suppress(psutil.Error):
-            if process.pid != os.getpid() and (process.info["uids"].real in uids
-                                               or process.environ().get(MARK) == run_id):
+            if process.pid != os.getpid() and (
+                process.info["uids"].real in uids or process.environ().get(MARK) == run_id
+            ):
                 found.append(process)
     return found
 
@@ -95,8 +121,11 @@ def clean_up(run_id):
         subprocess.run(["userdel", "--remove", user.pw_name], capture_output=True, check=False)
     with contextlib.suppress(OSError):
         HOMES.rmdir()
-    return ([f"process {p.pid} {p.name()}" for p in run_processes(run_id)]
-            + [f"user {u.pw_name}" for u in run_users()] + [f"folder {p}" for p in HOMES.glob("*")])
+    return (
+        [f"process {p.pid} {p.name()}" for p in run_processes(run_id)]
+        + [f"user {u.pw_name}" for u in run_users()]
+        + [f"folder {p}" for p in HOMES.glob("*")]
+    )
 
 
 def sh(*command, cwd=None):
@@ -140,14 +169,31 @@ def start_hub(args, run_id):
     hub = SimpleNamespace(url=f"http://127.0.0.1:{port}", remote=remote, password=uuid.uuid4().hex)
     hub.link = nbgitpuller_link(hub.url, str(remote), BRANCH, Path(LESSON).name)  # the guide's link
     (HUB / "state").mkdir()
-    (HUB / "state" / "settings.json").write_text(json.dumps({
-        "port": port, "hub_port": free_port(), "proxy_api_port": free_port(), "proxy": str(PROXY),
-        "password": hub.password, "students": names, "service_env": {MARK: run_id},
-        "server_env": {**TF_ENV, MARK: run_id, "MNIST_NPZ": os.environ.get("MNIST_NPZ", "")},
-        "kernel_idle": args.kernel_idle, "server_idle": args.server_idle}), encoding="utf-8")
+    (HUB / "state" / "settings.json").write_text(
+        json.dumps(
+            {
+                "port": port,
+                "hub_port": free_port(),
+                "proxy_api_port": free_port(),
+                "proxy": str(PROXY),
+                "password": hub.password,
+                "students": names,
+                "service_env": {MARK: run_id},
+                "server_env": {**TF_ENV, MARK: run_id, "MNIST_NPZ": os.environ.get("MNIST_NPZ", "")},
+                "kernel_idle": args.kernel_idle,
+                "server_idle": args.server_idle,
+            }
+        ),
+        encoding="utf-8",
+    )
     with open(HUB / "jupyterhub.log", "w", encoding="utf-8") as log:
-        process = subprocess.Popen([sys.executable, "-m", "jupyterhub", "-f", CONFIG], cwd=HUB / "state",
-                                   env={**os.environ, MARK: run_id}, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", CONFIG],
+            cwd=HUB / "state",
+            env={**os.environ, MARK: run_id},
+            stdout=log,
+            stderr=log,
+        )
     wait_for(lambda: process.poll() is not None or hub_answers(hub.url), 180, "the hub's start")
     if process.poll() is not None:
         raise RuntimeError(f"jupyterhub exited with {process.returncode}")
@@ -159,8 +205,11 @@ def start_hub(args, run_id):
 def check_separation(a, b):
     """Student a opens nothing of b's, through the proxy or on the disk."""
     expect(b.api("GET", b.lesson), 200)
-    tries = {"new kernel (token)": a.api("POST", f"/user/{b.name}/api/kernels", json={"name": "python3"}),
-             "lesson (token)": a.api("GET", b.lesson), "JupyterLab (cookies)": a.web.get(f"{b.base}/lab")}
+    tries = {
+        "new kernel (token)": a.api("POST", f"/user/{b.name}/api/kernels", json={"name": "python3"}),
+        "lesson (token)": a.api("GET", b.lesson),
+        "JupyterLab (cookies)": a.web.get(f"{b.base}/lab"),
+    }
     wrong = [f"{what}: HTTP {reply.status_code}" for what, reply in tries.items() if reply.status_code != 403]
     for label, home in (("own", a.home), ("other", b.home)):  # as a's user, which a's server runs as
         for command in (["ls", home], ["cat", home / REPO_NAME / LESSON], ["touch", home / "probe"]):
@@ -170,8 +219,10 @@ def check_separation(a, b):
         wrong.append(f"{a.name}'s server does not run as {a.name}")
     if wrong:
         raise RuntimeError(f"{a.name} against {b.name}: " + ", ".join(wrong))
-    say(f"{a.name} got 403 for {b.name}'s {', '.join(tries)}; as {a.name}, the user its server runs as, "
-        f"ls, cat and touch work in its home and fail in {b.home}")
+    say(
+        f"{a.name} got 403 for {b.name}'s {', '.join(tries)}; as {a.name}, the user its server runs as, "
+        f"ls, cat and touch work in its home and fail in {b.home}"
+    )
 
 
 def check_edits_kept(hub, student):
@@ -180,14 +231,25 @@ def check_edits_kept(hub, student):
     title = next(c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("# "))
     note = nbformat.v4.new_code_cell("print('내 메모')")
     nb.cells.insert(nb.cells.index(title) + 2, note)  # not next to the line the instructor changes
-    expect(student.api("PUT", student.lesson, json={"type": "notebook", "format": "json", "content": nb}),
-           200)
+    expect(
+        student.api("PUT", student.lesson, json={"type": "notebook", "format": "json", "content": nb}), 200
+    )
     first, clone = title.source.splitlines()[0], HUB / "instructor"
     fixed, path = first + " (수정판)", clone / LESSON
     sh("git", "clone", "--quiet", hub.remote, clone)
     path.write_text(path.read_text(encoding="utf-8").replace(first, fixed, 1), encoding="utf-8")
-    sh("git", "-c", "user.name=Instructor", "-c", "user.email=instructor@example.org", "commit", "--quiet",
-       "-am", "Lesson 06: fix the title", cwd=clone)
+    sh(
+        "git",
+        "-c",
+        "user.name=Instructor",
+        "-c",
+        "user.email=instructor@example.org",
+        "commit",
+        "--quiet",
+        "-am",
+        "Lesson 06: fix the title",
+        cwd=clone,
+    )
     sh("git", "push", "--quiet", "origin", BRANCH, cwd=clone)
     student.pull()
     after = [c.source for c in student.notebook().cells]
@@ -199,6 +261,7 @@ def check_edits_kept(hub, student):
 
 def check(args, run_id, reached):
     """The steps, in order; each appends its name to ``reached`` as it begins."""
+
     def begin(step):
         reached.append(step)
         if step == args.fail_at:
@@ -240,23 +303,35 @@ def check(args, run_id, reached):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=3, help="how many, at least 2 (default 3)")
-    parser.add_argument("--kernel-idle", type=int, default=30, metavar="S",
-                        help="seconds until an idle kernel is culled (default 30; for a class: 1200)")
-    parser.add_argument("--server-idle", type=int, default=90, metavar="S",
-                        help="seconds until an idle server is culled (default 90; for a class: 3600)")
+    parser.add_argument(
+        "--kernel-idle",
+        type=int,
+        default=30,
+        metavar="S",
+        help="seconds until an idle kernel is culled (default 30; for a class: 1200)",
+    )
+    parser.add_argument(
+        "--server-idle",
+        type=int,
+        default=90,
+        metavar="S",
+        help="seconds until an idle server is culled (default 90; for a class: 3600)",
+    )
     parser.add_argument("--fail-at", choices=STEPS, help="fail on purpose at this step (tests clean-up)")
     args = parser.parse_args(argv)
     if args.students < 2:
         parser.error("--students: separation needs two students at least")
     closed = [folder for folder in ROOT.parents if not folder.stat().st_mode & 0o001]  # o+x
     if closed:
-        parser.error(f"the students' servers run as their own users and cannot enter {closed[0]}: "
-                     "chmod o+x it, or put the course elsewhere")
+        parser.error(
+            f"the students' servers run as their own users and cannot enter {closed[0]}: "
+            "chmod o+x it, or put the course elsewhere"
+        )
     run_id, reached, started, failed = uuid.uuid4().hex, [], time.perf_counter(), None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the finally block runs
     try:
         check(args, run_id, reached)
-    except Exception as error:  # noqa: BLE001 (every failure is reported with its step)
+    except Exception as error:
         failed = f"{reached[-1]} failed: {type(error).__name__}: {error}"
         say(f"{failed} (the hub's log: {HUB / 'jupyterhub.log'})")
     finally:

@@ -33,12 +33,29 @@ c.Spawner.start_timeout, c.Spawner.http_timeout = 300, 180  # TensorFlow on two 
 # and no open tab for kernel_idle seconds. jupyterhub-idle-culler stops a server idle for
 # server_idle seconds; servers and proxy report activity often enough that a training kernel counts.
 every = max(1, run["server_idle"] // 6)
-c.Spawner.args = [f"--MappingKernelManager.cull_idle_timeout={run['kernel_idle']}",
-                  f"--MappingKernelManager.cull_interval={max(1, run['kernel_idle'] // 6)}"]
+c.Spawner.args = [
+    f"--MappingKernelManager.cull_idle_timeout={run['kernel_idle']}",
+    f"--MappingKernelManager.cull_interval={max(1, run['kernel_idle'] // 6)}",
+]
 c.Spawner.environment = {**run["server_env"], "JUPYTERHUB_ACTIVITY_INTERVAL": str(every)}
 c.JupyterHub.last_activity_interval = every
-c.JupyterHub.services = [{"name": "idle-culler", "environment": run["service_env"], "command": [
-    sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={run['server_idle']}",
-    f"--cull-every={every}"]}]
-c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"], "scopes": [
-    "list:users", "read:users:activity", "read:servers", "delete:servers"]}]
+c.JupyterHub.services = [
+    {
+        "name": "idle-culler",
+        "environment": run["service_env"],
+        "command": [
+            sys.executable,
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={run['server_idle']}",
+            f"--cull-every={every}",
+        ],
+    }
+]
+c.JupyterHub.load_roles = [
+    {
+        "name": "idle-culler",
+        "services": ["idle-culler"],
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    }
+]

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 import nbformat
 import psutil
 import requests
-
 from budget import MB, PeakRSS
 from compat import printed_accuracy
 
@@ -51,23 +50,54 @@ class Student:
         self.lesson = f"/user/{name}/api/contents/{REPO_NAME}/{LESSON}"
 
     def api(self, method, path, **kwargs):
-        return requests.request(method, self.hub.url + path, timeout=60, **kwargs,
-                                headers={"Authorization": f"token {self.token}"})
+        return requests.request(
+            method,
+            self.hub.url + path,
+            timeout=60,
+            **kwargs,
+            headers={"Authorization": f"token {self.token}"},
+        )
 
     def start(self):
         """The login form, as a browser fills it in; a token, as the hub's token page gives; a server."""
         self.web.get(self.hub.url + "/hub/login", timeout=60)
-        expect(self.web.post(self.hub.url + "/hub/login", allow_redirects=False, timeout=60, data={
-            "username": self.name, "password": self.hub.password, "_xsrf": self.web.cookies["_xsrf"]}), 302)
-        self.token = expect(self.web.post(
-            f"{self.hub.url}/hub/api/users/{self.name}/tokens", json={}, timeout=60,
-            headers={"X-XSRFToken": self.web.cookies["_xsrf"]}), 201).json()["token"]
+        expect(
+            self.web.post(
+                self.hub.url + "/hub/login",
+                allow_redirects=False,
+                timeout=60,
+                data={
+                    "username": self.name,
+                    "password": self.hub.password,
+                    "_xsrf": self.web.cookies["_xsrf"],
+                },
+            ),
+            302,
+        )
+        self.token = expect(
+            self.web.post(
+                f"{self.hub.url}/hub/api/users/{self.name}/tokens",
+                json={},
+                timeout=60,
+                headers={"X-XSRFToken": self.web.cookies["_xsrf"]},
+            ),
+            201,
+        ).json()["token"]
         expect(self.api("POST", f"/hub/api/users/{self.name}/server"), 201, 202)
-        wait_for(lambda: (self.api("GET", f"/hub/api/users/{self.name}").json()["servers"].get("") or {})
-                 .get("ready"), 300, f"{self.name}'s server start")
+        wait_for(
+            lambda: (self.api("GET", f"/hub/api/users/{self.name}").json()["servers"].get("") or {}).get(
+                "ready"
+            ),
+            300,
+            f"{self.name}'s server start",
+        )
         self.uid = pwd.getpwnam(self.name).pw_uid
-        self.pid = next(p.pid for p in psutil.process_iter(["uids", "cmdline"]) if p.info["uids"].real
-                        == self.uid and "jupyterhub-singleuser" in " ".join(p.info["cmdline"] or []))
+        self.pid = next(
+            p.pid
+            for p in psutil.process_iter(["uids", "cmdline"])
+            if p.info["uids"].real == self.uid
+            and "jupyterhub-singleuser" in " ".join(p.info["cmdline"] or [])
+        )
 
     def pull(self):
         """Open the nbgitpuller link as a browser does, then the pull its page starts (an event stream)."""
@@ -87,8 +117,9 @@ class Student:
         from jupyter_kernel_client import JupyterKernelClient  # the hub's environment has it (noxfile.py)
 
         # The token in a header: a single-user server takes one in the URL only from browsers.
-        kernel = JupyterKernelClient(server_url=self.base, token=self.token,
-                                     headers={"Authorization": f"token {self.token}"})
+        kernel = JupyterKernelClient(
+            server_url=self.base, token=self.token, headers={"Authorization": f"token {self.token}"}
+        )
         kernel.start(path=f"{REPO_NAME}/notebooks")
         stdout = []
         try:
@@ -97,8 +128,9 @@ class Student:
                 stdout += [out["text"] for out in reply["outputs"] if out.get("name") == "stdout"]
                 if reply["status"] != "ok":  # the error is the cell's last output
                     error = (reply["outputs"] or [{}])[-1]
-                    raise RuntimeError(f"{self.name}, cell {number}: {error.get('ename')}: "
-                                       f"{error.get('evalue')}")
+                    raise RuntimeError(
+                        f"{self.name}, cell {number}: {error.get('ename')}: {error.get('evalue')}"
+                    )
         finally:
             kernel.stop(shutdown_kernel=False)
         return "".join(stdout)
@@ -114,11 +146,14 @@ class Student:
             stdout = self.run_cells([c.source for c in self.notebook().cells if c.cell_type == "code"])
         finally:
             self.row["peak MB"] = sampler.stop() / MB
-        self.row.update({"kernel idle MB": tree_mb(self.pid), "run s": time.perf_counter() - start,
-                         "CPU s": sum(sum(k.cpu_times()[:2]) for k in self.kernels()),
-                         "test accuracy": printed_accuracy(stdout)})
+        self.row.update(
+            {
+                "kernel idle MB": tree_mb(self.pid),
+                "run s": time.perf_counter() - start,
+                "CPU s": sum(sum(k.cpu_times()[:2]) for k in self.kernels()),
+                "test accuracy": printed_accuracy(stdout),
+            }
+        )
         low, high = ACCURACY_BAND
         if not low <= (self.row["test accuracy"] or 0) <= high:
             raise RuntimeError(f"{self.name}: test accuracy {self.row['test accuracy']}, not {low}-{high}")
-
-

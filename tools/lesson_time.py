@@ -39,8 +39,10 @@ EXERCISE_MINUTES = 5
 OPTIONAL = "optional"
 OPTIONAL_NAME = "[더 알아보기]"
 # The 문제 part and the optional part are absent from lines written before this rule: still read.
-LINE = re.compile(r"\*\*예상 시간\*\*: 약 (?P<main>\d+)분 \(읽기 약 \d+분, (?:문제 약 \d+분, )?"
-                  r"실행 약 (?P<run>\d+)초\)(?: \+ \[더 알아보기\] 약 (?P<optional>\d+)분)?")
+LINE = re.compile(
+    r"\*\*예상 시간\*\*: 약 (?P<main>\d+)분 \(읽기 약 \d+분, (?:문제 약 \d+분, )?"
+    r"실행 약 (?P<run>\d+)초\)(?: \+ \[더 알아보기\] 약 (?P<optional>\d+)분)?"
+)
 QUIZ_CALL = re.compile(r"quiz\.show\(\s*[\"'](\d\d)[\"']\s*\)")
 EXERCISES = "## 연습 문제"
 EXERCISE_ITEM = re.compile(r"^\d+\.\s")
@@ -71,8 +73,9 @@ def study(nb):
     Returns ``{"main": counts, "optional": counts}``, each counts a dict of ``words`` (어절 of the
     markdown), ``code_lines``, ``quiz`` (questions) and ``exercises``.
     """
-    parts = {path: dict.fromkeys(("words", "code_lines", "quiz", "exercises"), 0)
-             for path in ("main", "optional")}
+    parts = {
+        path: dict.fromkeys(("words", "code_lines", "quiz", "exercises"), 0) for path in ("main", "optional")
+    }
     section = None
     for cell in nb.cells:
         if cell.get("id") in navigation.NAV_IDS:
@@ -103,8 +106,10 @@ def planned_time(nb, seconds):
     reading, questions = minutes(parts["main"])
     run = max(1, round(seconds))
     total = round(reading + questions + run / 60)
-    line = (f"**예상 시간**: 약 {total}분 (읽기 약 {max(1, round(reading))}분, 문제 약 {round(questions)}분, "
-            f"실행 약 {run}초)")
+    line = (
+        f"**예상 시간**: 약 {total}분 (읽기 약 {max(1, round(reading))}분, 문제 약 {round(questions)}분, "
+        f"실행 약 {run}초)"
+    )
     optional = round(sum(minutes(parts["optional"])))
     return line + (f" + {OPTIONAL_NAME} 약 {optional}분" if optional else "")
 
@@ -141,8 +146,10 @@ def set_planned_time(nb, seconds):
     """Rewrite the 예상 시간 line of the lesson's title cell; return True if it changed."""
     cell = navigation.title_cell(nb)
     if not LINE.search(cell.source):
-        raise ValueError("the title cell has no '**예상 시간**: 약 N분 (읽기 약 M분, 실행 약 S초)' "
-                         "line to update: add one (any numbers) and run again.")
+        raise ValueError(
+            "the title cell has no '**예상 시간**: 약 N분 (읽기 약 M분, 실행 약 S초)' "
+            "line to update: add one (any numbers) and run again."
+        )
     new = LINE.sub(planned_time(nb, seconds), cell.source)
     changed = new != cell.source
     cell.source = new

@@ -29,9 +29,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-import nbformat
-
 import lesson_time
+import nbformat
 from binder_env import launch_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +51,11 @@ def notebook_paths(folder=NOTEBOOKS):
 def title_cell(nb):
     """The markdown cell with the notebook's ``# `` heading (the generated navigation cells skipped)."""
     for cell in nb.cells:
-        if cell.cell_type == "markdown" and cell.get("id") not in NAV_IDS and \
-                any(line.startswith("# ") for line in cell.source.splitlines()):
+        if (
+            cell.cell_type == "markdown"
+            and cell.get("id") not in NAV_IDS
+            and any(line.startswith("# ") for line in cell.source.splitlines())
+        ):
             return cell
     raise ValueError("the notebook has no '# ' title heading")
 
@@ -135,8 +137,10 @@ def lesson_table(names, titles, repo_url, link_prefix="", times=None):
         if name == INDEX:
             continue
         text = re.sub(r"^\d\d\.\s*", "", text)  # the number has its own column
-        row = (f"| {name[:2]} | [{text}]({link_prefix}{name}) "
-               f"| [열기]({binder_url(repo_url, name)}) | [열기]({colab_url(repo_url, name)}) |")
+        row = (
+            f"| {name[:2]} | [{text}]({link_prefix}{name}) "
+            f"| [열기]({binder_url(repo_url, name)}) | [열기]({colab_url(repo_url, name)}) |"
+        )
         rows.append(row if times is None else f"{row} {lesson_time.time_text(times.get(name))} |")
     if times is not None:
         rows.append(f"| | 합계 | | | {lesson_time.time_text(lesson_time.total_minutes(times.values()))} |")
@@ -148,8 +152,10 @@ def binder_badge(repo_url, notebook=INDEX):
 
 
 def colab_badge(repo_url, notebook=INDEX):
-    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-            f"({colab_url(repo_url, notebook)})")
+    return (
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+        f"({colab_url(repo_url, notebook)})"
+    )
 
 
 def badges(repo_url, notebook=INDEX):
@@ -232,8 +238,11 @@ def generate(root=ROOT):
         else:
             _set_setup_cell(nb, setup_source(repo))
         if path.name == INDEX:
-            times = {p.name: lesson_time.stated_minutes(title_cell(n).source)
-                     for p, n in zip(paths, notebooks) if p.name != INDEX}
+            times = {
+                p.name: lesson_time.stated_minutes(title_cell(n).source)
+                for p, n in zip(paths, notebooks)
+                if p.name != INDEX
+            }
             table = lesson_table(names, titles, repo, times=times)
             old = next((c for c in nb.cells if c.get("id") == "lesson-table"), None)
             if old is None:

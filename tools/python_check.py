@@ -71,12 +71,18 @@ def problem(version, system, machine, pyproject_text, in_venv=False, executable=
     listed = ", ".join(minors[:-1]) + " or " + minors[-1] if len(minors) > 1 else minors[0]
     redo = "run make clean (.venv was made with it), then " if in_venv else "run "
     return (
-        "make setup: Python {version} ({executable}) is not supported{where}: the course needs Python {listed} "
-        "(pyproject.toml: {specifier}); {redo}PYTHON=python{newest} make setup with one installed from "
+        "make setup: Python {version} ({executable}) is not supported{where}: "
+        "the course needs Python {listed} (pyproject.toml: {specifier}); "
+        "{redo}PYTHON=python{newest} make setup with one installed from "
         "python.org or with pyenv (pyenv install {newest})."
     ).format(
-        version=".".join(str(part) for part in version[:3]), executable=executable, where=where,
-        listed=listed, specifier=specifier, redo=redo, newest=minors[-1],
+        version=".".join(str(part) for part in version[:3]),
+        executable=executable,
+        where=where,
+        listed=listed,
+        specifier=specifier,
+        redo=redo,
+        newest=minors[-1],
     )
 
 

@@ -51,8 +51,9 @@ print(json.dumps({"seed": seed, "test_accuracy": accuracy, "test_loss": loss,
 
 def train(seed):
     """Train the post's model with ``seed`` in a new process; return its JSON result as a dict."""
-    result = subprocess.run([sys.executable, "-c", TRAIN, str(seed)], cwd=ROOT, text=True,
-                            capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-c", TRAIN, str(seed)], cwd=ROOT, text=True, capture_output=True
+    )
     if result.returncode != 0:
         raise SystemExit(f"training with seed {seed} failed:\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -62,7 +63,7 @@ def report(results, post=POST_ACCURACY, when=None):
     """The Markdown page: one row per seed, the range, and where the post's accuracy falls."""
     accuracies = [r["test_accuracy"] for r in results]
     low, high = min(accuracies), max(accuracies)
-    when = when or dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = when or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     where = "도 이 범위 안에 있습니다" if low <= post <= high else "는 이 범위 밖에 있습니다"
     lines = [
         "# 시드만 바꿔 다시 학습한 테스트 정확도",

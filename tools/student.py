@@ -28,9 +28,8 @@ import shutil
 import sys
 from pathlib import Path
 
-import nbformat
-
 import binder_env
+import nbformat
 from execute_notebooks import run
 from git_branch import commit_folder
 from navigation import REF, notebook_paths
@@ -93,8 +92,11 @@ def write_edition(out, root=ROOT, branch=BRANCH):
     for name in SUPPORT:
         source = root / name
         if source.is_dir():
-            shutil.copytree(source, out / name, ignore=shutil.ignore_patterns(
-                "__pycache__", "*.egg-info", ".ipynb_checkpoints"))
+            shutil.copytree(
+                source,
+                out / name,
+                ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".ipynb_checkpoints"),
+            )
         elif source.exists():
             shutil.copy2(source, out / name)
     for path in (root / EDITION_FILES.name).iterdir():
@@ -126,18 +128,32 @@ def commit_to_branch(folder, branch, repo=ROOT, message="학생용 배포판"):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "student",
-                        help="folder for the edition (default: build/student)")
-    parser.add_argument("--execute", action="store_true",
-                        help="run every edition notebook top to bottom; fail on the first error")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "build" / "student",
+        help="folder for the edition (default: build/student)",
+    )
+    parser.add_argument(
+        "--execute",
+        action="store_true",
+        help="run every edition notebook top to bottom; fail on the first error",
+    )
     parser.add_argument("--no-zip", action="store_true", help="do not write <out>.zip")
-    parser.add_argument("--branch", help="also commit the edition as the whole tree of this branch "
-                        f"(its links open that branch; default {BRANCH})")
+    parser.add_argument(
+        "--branch",
+        help="also commit the edition as the whole tree of this branch "
+        f"(its links open that branch; default {BRANCH})",
+    )
     args = parser.parse_args(argv)
     out = args.out.resolve()
     written = write_edition(out, branch=args.branch or BRANCH)
-    solutions = sum(1 for p in lesson_paths(ROOT / "notebooks")
-                    for c in nbformat.read(p, as_version=4).cells if is_solution(c))
+    solutions = sum(
+        1
+        for p in lesson_paths(ROOT / "notebooks")
+        for c in nbformat.read(p, as_version=4).cells
+        if is_solution(c)
+    )
     print(f"student edition: {len(written)} notebooks, {solutions} solutions replaced, in {out}")
     if not args.no_zip:
         archive = shutil.make_archive(str(out), "zip", root_dir=out.parent, base_dir=out.name)
@@ -155,8 +171,11 @@ def main(argv=None):
             except CellExecutionError as error:
                 print("FAILED")
                 print(error, file=sys.stderr)
-                print(f"the student edition of {path.name} does not run without its solutions: "
-                      "a later cell uses something only a solution defines.", file=sys.stderr)
+                print(
+                    f"the student edition of {path.name} does not run without its solutions: "
+                    "a later cell uses something only a solution defines.",
+                    file=sys.stderr,
+                )
                 return 1
             print(f"{seconds:.1f} s")
     return 0

@@ -8,8 +8,7 @@ every page. Keeping the first of identical entries changes nothing else.
 
 def _key(asset):
     # The copies differ only in an empty file name: None in one, "" in the other.
-    return (getattr(asset, "filename", str(asset)) or "",
-            sorted(getattr(asset, "attributes", {}).items()))
+    return (getattr(asset, "filename", str(asset)) or "", sorted(getattr(asset, "attributes", {}).items()))
 
 
 def _unique(assets):

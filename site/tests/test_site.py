@@ -13,10 +13,9 @@ import threading
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
+import build_site
 import nbformat
 import pytest
-
-import build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +34,7 @@ def html_path(source):
 def server():
     if not (HTML / "index.html").exists():
         pytest.fail(f"no site in {HTML}: run `make site` first")
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -80,7 +80,8 @@ def pages(browser, server):
         if page.page.locator(".math").count():
             page.page.wait_for_function(
                 "document.querySelectorAll('mjx-container').length >= "
-                "document.querySelectorAll('.math').length")
+                "document.querySelectorAll('.math').length"
+            )
         page.page.screenshot(path=str(ARTIFACTS / f"{source.stem}.png"), full_page=False)
         loaded[source] = page
     yield loaded
@@ -117,10 +118,11 @@ def test_no_internal_link_is_broken(source, pages, server):
         target = HTML / url.removeprefix(server)
         if target.is_dir() or url.endswith("/"):
             target = target / "index.html"
-        if not target.is_file():
-            broken.append(href)
-        elif fragment and target.suffix == ".html" and not re.search(
-                rf'id="{re.escape(fragment)}"', target.read_text(encoding="utf-8")):
+        if not target.is_file() or (
+            fragment
+            and target.suffix == ".html"
+            and not re.search(rf'id="{re.escape(fragment)}"', target.read_text(encoding="utf-8"))
+        ):
             broken.append(href)
     assert not broken, f"broken links on {source.name}: {sorted(set(broken))}"
 
@@ -129,9 +131,9 @@ def test_no_internal_link_is_broken(source, pages, server):
 def test_every_stored_figure_is_shown(source, pages):
     expected = build_site.stored_figures(nbformat.read(source, as_version=4))
     images = pages[source].page.eval_on_selector_all(
-        ".cell_output img", "imgs => imgs.map(i => ({src: i.src, width: i.naturalWidth}))")
-    assert len(images) == expected, \
-        f"{source.name} stores {expected} figures, the page has {len(images)}"
+        ".cell_output img", "imgs => imgs.map(i => ({src: i.src, width: i.naturalWidth}))"
+    )
+    assert len(images) == expected, f"{source.name} stores {expected} figures, the page has {len(images)}"
     blank = [i["src"] for i in images if i["width"] == 0]
     assert not blank, f"figures that did not load on {source.name}: {blank}"
 
@@ -140,18 +142,21 @@ def test_every_stored_figure_is_shown(source, pages):
 def test_every_lesson_figure_has_its_cells_korean_alt_text(source, pages):
     """A screen reader reads each figure's alt: the Korean text its cell's metadata gives."""
     shown = pages[source].page.eval_on_selector_all(".cell_output img", "imgs => imgs.map(i => i.alt)")
-    expected = [build_site.alt_text(cell) for cell, images in
-                build_site.figure_cells(nbformat.read(source, as_version=4)) for _ in range(images)]
+    expected = [
+        build_site.alt_text(cell)
+        for cell, images in build_site.figure_cells(nbformat.read(source, as_version=4))
+        for _ in range(images)
+    ]
     missing = [i for i, alt in enumerate(shown) if not re.search(r"[가-힣]", alt or "")]
-    assert not missing, f"{source.name}: figures {missing} have no Korean alt text: " \
-                        f"{[shown[i] for i in missing]}"
+    assert not missing, (
+        f"{source.name}: figures {missing} have no Korean alt text: {[shown[i] for i in missing]}"
+    )
     assert shown == expected
 
 
 def korean_fonts():
     """Family names of the fonts installed for Korean (fontconfig)."""
-    result = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, check=False)
     return {name.strip() for line in result.stdout.splitlines() for name in line.split(",")}
 
 
@@ -197,5 +202,6 @@ def test_math_is_typeset(source, pages):
     typeset = page.locator("mjx-container").count()
     assert typeset >= math, f"{source.name}: {math} formulas, {typeset} typeset by MathJax"
     if source.suffix == ".ipynb" and "$" in "".join(
-            c.source for c in nbformat.read(source, as_version=4).cells if c.cell_type == "markdown"):
+        c.source for c in nbformat.read(source, as_version=4).cells if c.cell_type == "markdown"
+    ):
         assert typeset > 0, f"{source.name} has math, the page shows none typeset"

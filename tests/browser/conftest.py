@@ -1,4 +1,4 @@
-"""Browser tests (`make browser-test`): the lessons in JupyterLab in headless Chromium, with pytest-playwright.
+"""Browser tests (`make browser-test`): lessons in JupyterLab in headless Chromium, with pytest-playwright.
 
 JupyterLab runs from this environment for the whole session, on 127.0.0.1 with a random port and
 token, on a temporary copy of notebooks/ (the repository's stored outputs are never rewritten),
@@ -19,11 +19,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from helpers.environment import quiet_tensorflow
 from chromium_fixtures import browser_type_launch_args  # noqa: F401 (a fixture)
 from navigation import NOTEBOOKS
 from ports import free_port
+
+from helpers.environment import quiet_tensorflow
 
 MEM_LIMIT = str(2 * 1024**3)  # bytes; Binder sets MEM_LIMIT, jupyter-resource-usage shows it
 # Test-only user settings: every cell stays in the page (no windowing, so every output can be
@@ -50,8 +50,9 @@ class Lab:
         return f"{self.base}/{path}?token={self.token}"
 
     def api(self, path, method="GET"):
-        request = urllib.request.Request(f"{self.base}/api/{path}", method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.base}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
@@ -64,27 +65,39 @@ class Lab:
 def lab(tmp_path_factory):
     """JupyterLab on a copy of notebooks/; stopped with all its kernels at the end."""
     workdir = tmp_path_factory.mktemp("lab")
-    shutil.copytree(NOTEBOOKS, workdir / "notebooks",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(NOTEBOOKS, workdir / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     for name, values in USER_SETTINGS.items():
         path = workdir / "settings" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values), encoding="utf-8")
-    env = quiet_tensorflow(dict(os.environ, MEM_LIMIT=MEM_LIMIT,
-                                JUPYTERLAB_SETTINGS_DIR=str(workdir / "settings"),
-                                JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
-                                JUPYTER_RUNTIME_DIR=str(workdir / "runtime")))
+    env = quiet_tensorflow(
+        dict(
+            os.environ,
+            MEM_LIMIT=MEM_LIMIT,
+            JUPYTERLAB_SETTINGS_DIR=str(workdir / "settings"),
+            JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
+            JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
+        )
+    )
     port, token = free_port(), secrets.token_hex(24)
-    command = [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser",
-               "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}",
-               "--LabApp.expose_app_in_browser=True"]
+    command = [
+        str(Path(sys.executable).parent / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={workdir}",
+        "--LabApp.expose_app_in_browser=True",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")
     log = workdir / "jupyterlab.log"
     with open(log, "w", encoding="utf-8") as output:
-        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=output,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
     server = Lab(port, token)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT

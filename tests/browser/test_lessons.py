@@ -1,8 +1,9 @@
 """The lessons with widgets run in JupyterLab in a real browser, their figures render and widgets respond.
 
 One test per such lesson (Run All, no error, every stored figure rendered, a slider dragged or the
-canvas drawn on, the first quiz question answered by a click); a screenshot of each is kept in artifacts/browser/. And the Binder settings work:
-closing a lesson's tab shuts its kernel down; the memory in use shows against the limit.
+canvas drawn on, the first quiz question answered by a click); a screenshot of each is kept in
+artifacts/browser/. And the Binder settings work: closing a lesson's tab shuts its kernel down; the
+memory in use shows against the limit.
 """
 
 import re
@@ -20,17 +21,19 @@ PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the active ta
 # Limits, not measurements: a quiet 2-core machine needs about a tenth of each (a kernel starts in
 # 2-5 s, the longest Run All takes about 25 s), but a busy one can need many times that.
 NOTEBOOK_TIMEOUT = 300_000  # ms for one notebook's Run All
-KERNEL_TIMEOUT = 180_000    # ms for a kernel to start
-WIDGET_TIMEOUT = 30_000     # ms for a widget to redraw after a slider move or a stroke
+KERNEL_TIMEOUT = 180_000  # ms for a kernel to start
+WIDGET_TIMEOUT = 30_000  # ms for a widget to redraw after a slider move or a stroke
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def shows_an_explorer(path):
     """Whether a lesson displays a widget besides its quiz (a slider explorer, the drawing canvas)."""
-    return any(WIDGET_VIEW in output.get("data", {})
-               for cell in nbformat.read(path, as_version=4).cells
-               if cell.cell_type == "code" and "quiz.show(" not in cell.source
-               for output in cell.get("outputs", []))
+    return any(
+        WIDGET_VIEW in output.get("data", {})
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "code" and "quiz.show(" not in cell.source
+        for output in cell.get("outputs", [])
+    )
 
 
 # The browser is for what only a browser shows: the lessons with widgets (each also has its quiz
@@ -63,7 +66,9 @@ JS_FINISHED = f"""() => {{
     return state.errors.length > 0 || ['dead', 'unknown'].includes(state.kernel)
         || (state.kernel === 'idle' && state.pending.length === 0);
 }}"""
-JS_WIDGET_IMAGES = f"() => Array.from(document.querySelectorAll('{PANEL} .widget-output img')).map(i => i.src)"
+JS_WIDGET_IMAGES = (
+    f"() => Array.from(document.querySelectorAll('{PANEL} .widget-output img')).map(i => i.src)"
+)
 JS_WIDGET_IMAGES_CHANGED = f"(before) => JSON.stringify(({JS_WIDGET_IMAGES})()) !== JSON.stringify(before)"
 
 
@@ -85,7 +90,8 @@ def stored_cells(path):
 
 
 def drag(page, target, points):
-    """Press the mouse on ``target`` at the first of ``points`` (fractions of its box), move through the rest, release."""
+    """Press the mouse on ``target`` at the first of ``points`` (fractions of its box), move through
+    the rest, release."""
     expect(target).to_be_visible()
     target.scroll_into_view_if_needed()
     box = target.bounding_box()
@@ -110,8 +116,9 @@ def answer_first_quiz_question(page, path):
     else:
         box.locator(".quiz-number input").fill(str(question["answer"]))
         box.locator(".quiz-submit").click()
-    expect(page.locator(f"{PANEL} .quiz-feedback").first).to_contain_text("정답입니다",
-                                                                           timeout=WIDGET_TIMEOUT)
+    expect(page.locator(f"{PANEL} .quiz-feedback").first).to_contain_text(
+        "정답입니다", timeout=WIDGET_TIMEOUT
+    )
 
 
 # A slider's handle dragged about 30 px to the right; a slanted vertical stroke (a "1") on the canvas.
@@ -136,8 +143,9 @@ def test_notebook_runs_and_renders_in_jupyterlab(page, lab, path):
     for index, (first_line, figures) in enumerate(cells):
         images = code_cells.nth(index).locator(".jp-OutputArea-output img")
         for k in range(figures):  # every figure the stored run has, decoded
-            expect(images.nth(k), f"figure {k + 1} of code cell {index + 1} ({first_line!r})") \
-                .to_have_js_property("complete", True)
+            expect(
+                images.nth(k), f"figure {k + 1} of code cell {index + 1} ({first_line!r})"
+            ).to_have_js_property("complete", True)
             assert images.nth(k).evaluate("img => img.naturalWidth") > 0
 
     if "draw_a_digit" in path.name:
@@ -160,27 +168,38 @@ def test_notebook_runs_and_renders_in_jupyterlab(page, lab, path):
 
     if "draw_a_digit" in path.name:  # Clear empties the drawing and its prediction
         page.locator(PANEL).get_by_role("button", name="Clear").first.click()
-        expect(page.locator(f"{PANEL} .widget-output", has_text="The drawing is empty").first) \
-            .to_be_visible(timeout=WIDGET_TIMEOUT)
+        expect(page.locator(f"{PANEL} .widget-output", has_text="The drawing is empty").first).to_be_visible(
+            timeout=WIDGET_TIMEOUT
+        )
 
 
 def test_closing_a_tab_shuts_its_kernel_down_and_memory_shows_against_the_limit(page, lab):
     first, second = ALL_PATHS[1].name, ALL_PATHS[2].name
     open_notebook(page, lab, first, "test-close-tab")
-    first_kernel = page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
-    page.evaluate(f"() => window.jupyterapp.commands.execute('docmanager:open', "
-                  f"{{path: 'notebooks/{second}'}})")
+    first_kernel = page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id"
+    )
+    page.evaluate(
+        f"() => window.jupyterapp.commands.execute('docmanager:open', {{path: 'notebooks/{second}'}})"
+    )
     page.wait_for_function(JS_KERNEL_IDLE, arg=second, timeout=KERNEL_TIMEOUT)
-    second_kernel = page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
+    second_kernel = page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id"
+    )
     assert {first_kernel, second_kernel} <= lab.kernel_ids()
 
-    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=first) \
-        .locator(".lm-TabBar-tabCloseIcon").click()
+    page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab", has_text=first).locator(
+        ".lm-TabBar-tabCloseIcon"
+    ).click()
     page.wait_for_function(  # the server's own list of running kernels
         """async ([token, id]) => {
             const response = await fetch('/api/kernels', {headers: {Authorization: 'token ' + token}});
             return !(await response.json()).some(kernel => kernel.id === id);
-        }""", arg=[lab.token, first_kernel], polling=500, timeout=30_000)
+        }""",
+        arg=[lab.token, first_kernel],
+        polling=500,
+        timeout=30_000,
+    )
     assert second_kernel in lab.kernel_ids()  # the lesson still open keeps its kernel
 
     memory = page.locator("#jp-main-statusbar").get_by_text(re.compile(r"Mem: .+ / .+"))
