@@ -2,6 +2,7 @@
 #   make lab      open the course in JupyterLab
 #   make test     re-run every notebook (trained with a shifted seed) and compare it with its stored
 #                 outputs, plus the unit tests
+#   make lint     ruff: lint (Python files and the lessons' code cells) and format check
 #   make format   after editing prose: normalize the stored notebooks and regenerate the navigation (runs nothing)
 #   make outputs  re-execute notebooks in place, the only way stored outputs are made
 #                 (all of them, or NB="notebooks/06_training.ipynb notebooks/07_prediction.ipynb")
@@ -38,7 +39,7 @@ MEM_LIMIT ?= 2147483648
 # Notebooks `make outputs` re-executes (default: all; the tool finds them by their NN_name pattern).
 NB ?=
 
-.PHONY: setup lab test unit format outputs navigation lock clean binder-env binder-check budget browser-test \
+.PHONY: setup lab test lint unit format outputs navigation lock clean binder-env binder-check budget browser-test \
 	student student-check site site-check guide hub-check compat \
 	memory-limits
 
@@ -79,6 +80,12 @@ test: setup
 	rm -f notebooks/*.keras
 	DLA_SEED_SHIFT=$(SEED_SHIFT) $(BIN)/python -m pytest -n 2 --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+
+# ruff (pyproject.toml's [tool.ruff]): lint of every Python file and the lessons' code cells, and the
+# format of the Python files (the lessons' cells keep the post's own style).
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: setup
 	$(BIN)/python -m pytest -n 2 tests
