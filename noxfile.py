@@ -43,8 +43,7 @@ OLDEST_PYTHON = "3.11"
 # (Colab's `tensorflow` wheel; the CPU wheel of the same version runs the same code here). A new
 # Python also needs TensorFlow wheels for it (3.13: TensorFlow 2.20 and later). Then run
 # `make compat COMPAT_FLAGS=--readme` and update the README's paragraph on Colab.
-COLAB = ["tensorflow-cpu==2.20.0", "keras==3.13.2", "numpy==2.1.3", "ipywidgets==7.7.1",
-         "matplotlib==3.10.0"]
+COLAB = ["tensorflow-cpu==2.20.0", "keras==3.13.2", "numpy==2.1.3", "ipywidgets==7.7.1", "matplotlib==3.10.0"]
 COLAB_PYTHON = "3.13"
 
 # The lock is made for 3.11 but holds pins for Python >= 3.12 that only a newer Python installs.
@@ -84,9 +83,11 @@ def find_python(version, folders):
 
 def missing_python(version, runs):
     """What to tell when ``runs`` cannot start because Python ``version`` is not installed."""
-    return (f"{', '.join(runs)}: Python {version} is neither on PATH nor installed with pyenv. "
-            f"Install it (`pyenv install {version}`, or your system's python{version}) and run "
-            "again; these runs fail until then, they never run on another Python.")
+    return (
+        f"{', '.join(runs)}: Python {version} is neither on PATH nor installed with pyenv. "
+        f"Install it (`pyenv install {version}`, or your system's python{version}) and run "
+        "again; these runs fail until then, they never run on another Python."
+    )
 
 
 def make_pythons_findable(runs_by_python):
@@ -117,8 +118,9 @@ def run_lessons(session, *installs):
     for args in installs:
         session.install(*args)
     built = time.perf_counter() - start
-    session.run("python", str(ROOT / "tools" / "compat.py"), "run", session.name,
-                "--build-seconds", f"{built:.1f}")
+    session.run(
+        "python", str(ROOT / "tools" / "compat.py"), "run", session.name, "--build-seconds", f"{built:.1f}"
+    )
 
 
 # helpers as `make setup` installs it: editable, from the working tree.
@@ -136,8 +138,11 @@ def colab(session):
     """Colab's runtime; helpers installed as the lessons' setup cell does in Colab (git, no deps)."""
     # The committed HEAD of this checkout, as Colab gets the pushed branch (uncommitted work is not in it).
     committed = f"dl-architecture-course @ git+file://{ROOT}"
-    run_lessons(session, install_args("colab"),
-                ["--no-deps", "--reinstall-package", "dl-architecture-course", committed])
+    run_lessons(
+        session,
+        install_args("colab"),
+        ["--no-deps", "--reinstall-package", "dl-architecture-course", committed],
+    )
 
 
 @nox.session(python=LOCK_PYTHONS)
@@ -158,7 +163,8 @@ def shared_python(version):
 
 @nox.session(python=shared_python(LOCK_PYTHONS[0]), reuse_venv=True, default=False)
 def hub(session):
-    """`make hub-check`: a class on a real JupyterHub (tools/hub_check.py), in the lock plus the hub's packages."""
+    """`make hub-check`: a class on a real JupyterHub (tools/hub_check.py), in the lock plus the
+    hub's packages."""
     import sys
 
     sys.path.insert(0, str(ROOT / "tools"))
@@ -167,6 +173,15 @@ def hub(session):
     session.install("-r", str(LOCK), *HUB_PACKAGES)
     session.install(*WORKING_TREE)
     if not PROXY.exists():  # JupyterHub's proxy is a Node.js program
-        session.run("npm", "install", "--prefix", str(PROXY.parents[2]), "--no-audit", "--no-fund",
-                    "--loglevel=error", PROXY_PACKAGE, external=True)
+        session.run(
+            "npm",
+            "install",
+            "--prefix",
+            str(PROXY.parents[2]),
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            PROXY_PACKAGE,
+            external=True,
+        )
     session.run("python", str(ROOT / "tools" / "hub_check.py"), *session.posargs)

@@ -10,13 +10,12 @@ import sys
 import tomllib
 from pathlib import Path
 
+import compat
 import nbformat
 import pytest
+from environment_file import pinned_requirements
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-
-import compat
-from environment_file import pinned_requirements
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -40,8 +39,13 @@ def noxfile():
 def pins(lines, python="3.11"):
     """{name: version} of the exact pins that apply on Linux x86_64 with ``python``;
     tensorflow-cpu counts as tensorflow."""
-    where = {"python_version": python, "python_full_version": f"{python}.0",
-             "sys_platform": "linux", "platform_machine": "x86_64", "platform_system": "Linux"}
+    where = {
+        "python_version": python,
+        "python_full_version": f"{python}.0",
+        "sys_platform": "linux",
+        "platform_machine": "x86_64",
+        "platform_system": "Linux",
+    }
     found = {}
     for line in lines:
         requirement = Requirement(line)
@@ -68,8 +72,9 @@ def test_every_set_lies_in_the_supported_range(noxfile, name):
     versions = set_pins(noxfile, name)
     for library in ("tensorflow", "keras", "numpy", "ipywidgets"):
         assert library in versions, f"set {name} does not say which {library} it tests"
-        assert versions[library] in RANGES[library], \
+        assert versions[library] in RANGES[library], (
             f"set {name}: {library} {versions[library]} is outside pyproject's {RANGES[library]}"
+        )
 
 
 @pytest.mark.parametrize("name", ["oldest", "colab"])
@@ -96,9 +101,21 @@ def test_the_lock_installs_other_pins_on_its_newer_python(noxfile):
 def test_uv_accepts_the_lock_sets_install_arguments(noxfile):
     """The arguments reach `uv pip install` as nox passes them (an option and its value split or
     glued wrongly fails here, as `-r` on a line of its own once did)."""
-    result = subprocess.run([str(BIN / "uv"), "pip", "install", "--dry-run", "--python", sys.executable,
-                             *noxfile.install_args("lock")], check=False, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [
+            str(BIN / "uv"),
+            "pip",
+            "install",
+            "--dry-run",
+            "--python",
+            sys.executable,
+            *noxfile.install_args("lock"),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
 
@@ -117,13 +134,32 @@ def test_nox_fails_a_run_whose_python_is_missing_and_says_how_to_get_it(tmp_path
     """No pyenv and only the system's folders on PATH: Python 3.13 is not there. (Only runs that
     need it are chosen: a run that starts would write its record into build/compat/.)"""
     system = [f for f in ("/usr/bin", "/bin") if not Path(f, "python3.13").exists()]
-    env = {"PATH": os.pathsep.join([str(BIN), *system]), "HOME": str(tmp_path),
-           "PYENV_ROOT": str(tmp_path), "NO_COLOR": "1"}
+    env = {
+        "PATH": os.pathsep.join([str(BIN), *system]),
+        "HOME": str(tmp_path),
+        "PYENV_ROOT": str(tmp_path),
+        "NO_COLOR": "1",
+    }
     report = tmp_path / "nox.json"
-    result = subprocess.run([str(BIN / "nox"), "-f", str(ROOT / "noxfile.py"),
-                             "-s", "colab", "lock-3.13",
-                             "--envdir", str(tmp_path / "envs"), "--report", str(report)],
-                            check=False, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            str(BIN / "nox"),
+            "-f",
+            str(ROOT / "noxfile.py"),
+            "-s",
+            "colab",
+            "lock-3.13",
+            "--envdir",
+            str(tmp_path / "envs"),
+            "--report",
+            str(report),
+        ],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     out = result.stdout + result.stderr
     assert result.returncode != 0, out
     assert "colab, lock-3.13: Python 3.13" in out and "pyenv install 3.13" in out, out
@@ -135,8 +171,13 @@ def test_nox_fails_a_run_whose_python_is_missing_and_says_how_to_get_it(tmp_path
 
 
 def test_nox_lists_the_runs_the_readme_records():
-    result = subprocess.run([str(BIN / "nox"), "-f", str(ROOT / "noxfile.py"), "-l", "--json"],
-                            check=False, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(BIN / "nox"), "-f", str(ROOT / "noxfile.py"), "-l", "--json"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert [s["session"] for s in json.loads(result.stdout)] == compat.ALL_RUNS
 
@@ -150,8 +191,7 @@ def notebook(tmp_path, *sources):
 
 
 def test_a_notebook_that_passes_its_checks_ran_and_reports_its_accuracy(tmp_path):
-    path = notebook(tmp_path, "acc = 0.9751", "assert 0.97 < acc < 0.98",
-                    "print('\\nTest accuracy:', acc)")
+    path = notebook(tmp_path, "acc = 0.9751", "assert 0.97 < acc < 0.98", "print('\\nTest accuracy:', acc)")
     result = compat.run_one(path)
     assert result["error"] is None and result["accuracy"] == pytest.approx(0.9751)
     assert compat.cell_text(result).startswith("ran, ")
@@ -166,18 +206,32 @@ def test_a_failed_check_fails_the_notebook(tmp_path):
 
 def write_run(folder, name, errors=(), day=1):
     """A run's record as `compat.py run` writes it, with this environment's versions."""
-    notebooks = {f"0{i}_x.ipynb": {"seconds": 2.0 + i, "accuracy": 0.974 if i == 6 else None,
-                                   "error": "ValueError: bad" if f"0{i}_x.ipynb" in errors else None}
-                 for i in (0, 6)}
-    record = {"run": name, "versions": compat.installed_versions(), "build_seconds": 12.0,
-              "notebooks": notebooks, "finished": f"2026-12-0{day} 10:00 UTC"}
+    notebooks = {
+        f"0{i}_x.ipynb": {
+            "seconds": 2.0 + i,
+            "accuracy": 0.974 if i == 6 else None,
+            "error": "ValueError: bad" if f"0{i}_x.ipynb" in errors else None,
+        }
+        for i in (0, 6)
+    }
+    record = {
+        "run": name,
+        "versions": compat.installed_versions(),
+        "build_seconds": 12.0,
+        "notebooks": notebooks,
+        "finished": f"2026-12-0{day} 10:00 UTC",
+    }
     (folder / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
 
 
 def write_nox_report(folder, sessions):
     """nox's --report: "name" is the session function's, the run's name is its first signature."""
-    report = {"sessions": [{"name": name.split("-")[0], "signatures": [name], "result": result,
-                            "reason": reason} for name, result, reason in sessions]}
+    report = {
+        "sessions": [
+            {"name": name.split("-")[0], "signatures": [name], "result": result, "reason": reason}
+            for name, result, reason in sessions
+        ]
+    }
     (folder / "nox.json").write_text(json.dumps(report), encoding="utf-8")
     return folder / "nox.json"
 
@@ -185,7 +239,9 @@ def write_nox_report(folder, sessions):
 @pytest.fixture
 def readme(tmp_path):
     path = tmp_path / "README.md"
-    path.write_text("before\n<!-- compat:start -->\nold table\n<!-- compat:end -->\nafter\n", encoding="utf-8")
+    path.write_text(
+        "before\n<!-- compat:start -->\nold table\n<!-- compat:end -->\nafter\n", encoding="utf-8"
+    )
     return path
 
 
@@ -220,8 +276,9 @@ def test_the_readme_is_left_alone_unless_every_run_passed(tmp_path, readme, caps
 
 def test_a_run_that_never_reached_its_notebooks_shows_nox_s_reason(tmp_path, capsys):
     write_run(tmp_path, "oldest")
-    report = write_nox_report(tmp_path, [("oldest", "success", None),
-                                         ("colab", "failed", "Python interpreter 3.13 not found")])
+    report = write_nox_report(
+        tmp_path, [("oldest", "success", None), ("colab", "failed", "Python interpreter 3.13 not found")]
+    )
     assert compat.report(False, report, tmp_path) == 1
     out = capsys.readouterr().out
     assert "not run (failed: Python interpreter 3.13 not found)" in out

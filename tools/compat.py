@@ -12,6 +12,7 @@ those records; ``--readme`` writes them into README.md, only when all four runs 
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib.metadata
 import json
@@ -25,8 +26,9 @@ import time
 from pathlib import Path
 
 from execute_notebooks import run as run_notebook
-from helpers.environment import quiet_tensorflow
 from navigation import notebook_paths, replace_between
+
+from helpers.environment import quiet_tensorflow
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "build" / "compat"
@@ -49,10 +51,8 @@ def installed_versions():
     """{distribution: version} of REPORTED in this environment, and its Python's version."""
     found = {"python": platform.python_version()}
     for name in REPORTED:
-        try:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             found[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pass
     return found
 
 
@@ -65,10 +65,18 @@ def run_one(path):
         nb, seconds = run_notebook(path, timeout=CELL_TIMEOUT)
     except CellExecutionError as error:
         print(ANSI.sub("", str(error)), file=sys.stderr, flush=True)  # the whole traceback, in the log
-        return {"seconds": round(time.perf_counter() - start, 1), "accuracy": None,
-                "error": f"{error.ename}: {error.evalue}"[:300]}
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                      for o in c.get("outputs", []) if o.get("output_type") == "stream")
+        return {
+            "seconds": round(time.perf_counter() - start, 1),
+            "accuracy": None,
+            "error": f"{error.ename}: {error.evalue}"[:300],
+        }
+    printed = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
     return {"seconds": round(seconds, 1), "accuracy": printed_accuracy(printed), "error": None}
 
 
@@ -77,8 +85,7 @@ def run_all(name, build_seconds, out):
     quiet_tensorflow()
     if not os.environ.get("MNIST_NPZ"):
         print("note: MNIST_NPZ is not set, so the lessons download MNIST with Keras", flush=True)
-    record = {"run": name, "versions": installed_versions(), "build_seconds": build_seconds,
-              "notebooks": {}}
+    record = {"run": name, "versions": installed_versions(), "build_seconds": build_seconds, "notebooks": {}}
     print(f"[{name}] {record['versions']}", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"compat-{name}-") as scratch:
         work = shutil.copytree(ROOT / "notebooks", Path(scratch, "notebooks"))
@@ -114,8 +121,11 @@ def load_runs(nox_report=NOX_REPORT, results=RESULTS):
         # "name" is the function's (both lock runs are "lock"); the first signature is the run's.
         name = session["signatures"][0]
         record = results / f"{name}.json"
-        runs[name] = (json.loads(record.read_text(encoding="utf-8")) if record.is_file()
-                      else {"reason": f"{session['result']}: {session.get('reason') or 'see the log'}"})
+        runs[name] = (
+            json.loads(record.read_text(encoding="utf-8"))
+            if record.is_file()
+            else {"reason": f"{session['result']}: {session.get('reason') or 'see the log'}"}
+        )
     return runs
 
 
@@ -129,14 +139,39 @@ def tables(runs):
             rows.append([name, f"not run ({r['reason']})"] + [""] * 7)
             continue
         v, results = r["versions"], r["notebooks"].values()
-        rows.append([name, v["python"], v.get("tensorflow-cpu") or v.get("tensorflow"), v.get("keras"),
-                     v.get("numpy"), v.get("ipywidgets"), v.get("matplotlib"),
-                     f"{r['build_seconds']:.0f} s", f"{sum(x['seconds'] for x in results):.0f} s"])
-    versions = tabulate(rows, ["run", "Python", "TensorFlow", "Keras", "NumPy", "ipywidgets",
-                               "matplotlib", "environment", "notebooks"], tablefmt="github")
+        rows.append(
+            [
+                name,
+                v["python"],
+                v.get("tensorflow-cpu") or v.get("tensorflow"),
+                v.get("keras"),
+                v.get("numpy"),
+                v.get("ipywidgets"),
+                v.get("matplotlib"),
+                f"{r['build_seconds']:.0f} s",
+                f"{sum(x['seconds'] for x in results):.0f} s",
+            ]
+        )
+    versions = tabulate(
+        rows,
+        [
+            "run",
+            "Python",
+            "TensorFlow",
+            "Keras",
+            "NumPy",
+            "ipywidgets",
+            "matplotlib",
+            "environment",
+            "notebooks",
+        ],
+        tablefmt="github",
+    )
     notebooks = sorted({nb for r in runs.values() for nb in r.get("notebooks", {})})
-    grid = [[nb] + [cell_text(r["notebooks"][nb]) if nb in r.get("notebooks", {}) else "—"
-                    for r in runs.values()] for nb in notebooks]
+    grid = [
+        [nb] + [cell_text(r["notebooks"][nb]) if nb in r.get("notebooks", {}) else "—" for r in runs.values()]
+        for nb in notebooks
+    ]
     return versions + "\n\n" + tabulate(grid, ["notebook", *runs], tablefmt="github")
 
 
@@ -146,24 +181,33 @@ def report(readme, nox_report=NOX_REPORT, results=RESULTS, readme_path=ROOT / "R
     runs = load_runs(nox_report, results)
     print(tables(runs))
     failed = [(name, None, r["reason"]) for name, r in runs.items() if "reason" in r]
-    failed += [(name, nb, result["error"]) for name, r in runs.items()
-               for nb, result in r.get("notebooks", {}).items() if result["error"]]
+    failed += [
+        (name, nb, result["error"])
+        for name, r in runs.items()
+        for nb, result in r.get("notebooks", {}).items()
+        if result["error"]
+    ]
     for name, nb, error in failed:
         print(f"\nFAILED {name}{' / ' + nb if nb else ''}: {error}")
     missing = [name for name in ALL_RUNS if name not in runs]
     if readme and (failed or missing):
-        print(f"\nREADME.md was left as it was: it records a run of {', '.join(ALL_RUNS)} in which "
-              f"every notebook passed{' (missing: ' + ', '.join(missing) + ')' if missing else ''}.")
+        print(
+            f"\nREADME.md was left as it was: it records a run of {', '.join(ALL_RUNS)} in which "
+            f"every notebook passed{' (missing: ' + ', '.join(missing) + ')' if missing else ''}."
+        )
         return 1
     if readme:
         runs = {name: runs[name] for name in ALL_RUNS}
-        section = (f"측정: {max(r['finished'] for r in runs.values())}, {os.cpu_count()}코어 Linux, "
-                   "`make compat COMPAT_FLAGS=--readme` (네 실행 모두, 환경은 새로 만들고 노트북마다 새 "
-                   "커널; environment는 환경을 만든 시간(uv, 내려받은 패키지는 캐시에서), notebooks는 노트북 "
-                   "실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 늘어납니다. 정확도는 `Test accuracy:`를 "
-                   "출력하는 노트북의 값).\n\n" + tables(runs))
-        readme_path.write_text(replace_between(readme_path.read_text(encoding="utf-8"), "compat", section),
-                               encoding="utf-8")
+        section = (
+            f"측정: {max(r['finished'] for r in runs.values())}, {os.cpu_count()}코어 Linux, "
+            "`make compat COMPAT_FLAGS=--readme` (네 실행 모두, 환경은 새로 만들고 노트북마다 새 "
+            "커널; environment는 환경을 만든 시간(uv, 내려받은 패키지는 캐시에서), notebooks는 노트북 "
+            "실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 늘어납니다. 정확도는 `Test accuracy:`를 "
+            "출력하는 노트북의 값).\n\n" + tables(runs)
+        )
+        readme_path.write_text(
+            replace_between(readme_path.read_text(encoding="utf-8"), "compat", section), encoding="utf-8"
+        )
         print("updated README.md (compat)")
     return 1 if failed else 0
 
@@ -173,11 +217,13 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run every notebook in this environment (nox does this)")
     run.add_argument("name", help="the run's name (the nox session's)")
-    run.add_argument("--build-seconds", type=float, default=0.0,
-                     help="how long building this environment took")
+    run.add_argument(
+        "--build-seconds", type=float, default=0.0, help="how long building this environment took"
+    )
     table = commands.add_parser("report", help="the tables of nox's last run")
-    table.add_argument("--readme", action="store_true",
-                       help="write them into README.md (needs every run, all passed)")
+    table.add_argument(
+        "--readme", action="store_true", help="write them into README.md (needs every run, all passed)"
+    )
     args = parser.parse_args(argv)
     if args.command == "report":
         return report(args.readme)
