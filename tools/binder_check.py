@@ -39,6 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import binder_env
 import git_branch
 import yaml
 from binder_env import BRANCH
@@ -201,21 +202,14 @@ def main(argv=None):
     parser.add_argument(
         "--content-branch", default=REF, help=f"the branch nbgitpuller pulls the lessons from (default {REF})"
     )
-    # Until the setup cell makes helpers importable from a pulled folder by itself, the kernel gets
-    # that folder on PYTHONPATH; --no-pythonpath shows whether a launch link works without it.
-    parser.add_argument(
-        "--no-pythonpath", action="store_true", help="run the lessons without the pulled folder on PYTHONPATH"
-    )
     args = parser.parse_args(argv)
     drop = args.drop + [n for n in os.environ.get("BINDER_CHECK_DROP", "").split(",") if n.strip()]
 
     start = time.perf_counter()
     commit = git_branch.resolve(ROOT, args.branch)
-    if commit is None:
-        raise SystemExit(
-            f"binder-check: there is no branch {args.branch} (nor origin/{args.branch}): "
-            "`make binder-env` writes it from requirements.lock and binder/"
-        )
+    if commit is None:  # a clone of main alone: build what `make binder-env` would publish
+        commit = git_branch.commit_folder(binder_env.write_tree(), args.branch, ROOT, "binder-check")
+        print(f"binder-check: no branch {args.branch} here: made it from requirements.lock and binder/")
     name = repository_url(ROOT).rsplit("/", 1)[-1]  # nbgitpuller's folder: the URL's last part
     venv = BUILD / "binder-venv"
     if drop:
@@ -272,8 +266,6 @@ def main(argv=None):
             names = [p.name for p in notebook_paths(folder) if p.name in (INDEX, TRAINING)]
             if len(names) != 2:
                 raise SystemExit(f"binder-check: the pulled notebooks/ must hold {INDEX} and {TRAINING}")
-            if not args.no_pythonpath:
-                env["PYTHONPATH"] = str(home / name)
             run(
                 [venv / "bin" / "jupyter", "execute", "--timeout=600", *(folder / n for n in names)],
                 cwd=folder,
