@@ -11,8 +11,11 @@ def row(name, seconds, peak_mb, error=None):
     return {"notebook": name, "seconds": seconds, "peak_mb": peak_mb, "error": error}
 
 
-ROWS = [row("00_index.ipynb", 1.24, 95.4), row("06_training.ipynb", 41.06, 1012.6),
-        row("07_prediction.ipynb", 12.0, 870.0)]
+ROWS = [
+    row("00_index.ipynb", 1.24, 95.4),
+    row("06_training.ipynb", 41.06, 1012.6),
+    row("07_prediction.ipynb", 12.0, 870.0),
+]
 
 
 def test_table_has_one_row_per_notebook_and_a_total():

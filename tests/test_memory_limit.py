@@ -22,8 +22,11 @@ V2_MOUNTS = "29 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelega
 
 def test_finds_the_v1_memory_cgroup_before_a_v2_tree_beside_it():
     version, own, mount = memory_cgroup.own_memory_cgroup(V1_MOUNTS, V1_CGROUP)
-    assert (version, str(own), str(mount)) == (1, "/sys/fs/cgroup/memory/process_api/abc",
-                                                "/sys/fs/cgroup/memory")
+    assert (version, str(own), str(mount)) == (
+        1,
+        "/sys/fs/cgroup/memory/process_api/abc",
+        "/sys/fs/cgroup/memory",
+    )
 
 
 def test_finds_the_v2_cgroup_and_one_seen_from_inside_a_container():
@@ -75,20 +78,28 @@ def lesson(limit_mb, failure=None):
 
 
 def test_goal_is_within_1000_mb_and_says_what_missed():
-    lessons = {"03_mnist_data.ipynb": lesson(1000), "06_training.ipynb": lesson(1025),
-               "09_full_code.ipynb": lesson(None, failure="killed: out of memory")}
+    lessons = {
+        "03_mnist_data.ipynb": lesson(1000),
+        "06_training.ipynb": lesson(1025),
+        "09_full_code.ipynb": lesson(None, failure="killed: out of memory"),
+    }
     missed = memory_limit.missed_goal(lessons)
-    assert missed == ["06_training.ipynb needs 1,025 MB (goal: complete within 1,000 MB)",
-                      ("09_full_code.ipynb needs none up to 1,600 MB (goal: complete within 1,000 MB); "
-                       "at the top of the range: killed: out of memory")]
+    assert missed == [
+        "06_training.ipynb needs 1,025 MB (goal: complete within 1,000 MB)",
+        (
+            "09_full_code.ipynb needs none up to 1,600 MB (goal: complete within 1,000 MB); "
+            "at the top of the range: killed: out of memory"
+        ),
+    ]
 
 
 def test_saving_merges_lessons_and_keeps_other_sections(tmp_path):
     path = tmp_path / "measurements.json"
     path.write_text('{"other": {"kept": true}}')
     memory_limit.save({"06_training.ipynb": lesson(900)}, {"cgroup": "v1"}, path)
-    memory_limit.save({"07_prediction.ipynb": lesson(850), "06_training.ipynb": lesson(925)},
-                      {"cgroup": "v2"}, path)
+    memory_limit.save(
+        {"07_prediction.ipynb": lesson(850), "06_training.ipynb": lesson(925)}, {"cgroup": "v2"}, path
+    )
     saved = memory_limit.load(path)
     assert saved["lessons"] == {"06_training.ipynb": lesson(925), "07_prediction.ipynb": lesson(850)}
     assert saved["cgroup"] == "v2" and '"other": {\n  "kept": true' in path.read_text()
@@ -126,11 +137,17 @@ def test_a_real_cgroup_kills_at_its_limit_and_leaves_nothing():
     # preexec_fn, as for a kernel: a process must join its cgroup before it runs
     with memory_cgroup.MemoryCgroup(parent, version, 150_000_000) as group:
         join = memory_cgroup.joiner(group.path)
-        greedy = subprocess.run([sys.executable, "-c", allocate], preexec_fn=join,
-                                capture_output=True, text=True, timeout=60, check=False)
+        greedy = subprocess.run(
+            [sys.executable, "-c", allocate],
+            preexec_fn=join,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert greedy.returncode == -9 and "survived" not in greedy.stdout
         assert group.oom_kills() == 1
-        sleeper = subprocess.Popen(["sleep", "600"], preexec_fn=join)  # noqa: PLW1509
+        sleeper = subprocess.Popen(["sleep", "600"], preexec_fn=join)
         assert group.pids() == [sleeper.pid]
     assert sleeper.wait(timeout=10) == -9  # removing the cgroup killed what was left in it
     assert not group.path.exists()

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -36,9 +37,9 @@ import time
 from pathlib import Path
 
 import psutil
+from navigation import NOTEBOOKS, notebook_paths
 
 from helpers.environment import TF_ENV, quiet_tensorflow
-from navigation import NOTEBOOKS, notebook_paths
 
 MB = 1_000_000
 GOALS = {"peak_rss_mb": 1200, "peak_rss_mb_stretch": 1000, "notebook_seconds": 60}
@@ -79,16 +80,21 @@ def check_goals(rows, goals=GOALS, post_seconds=None):
         if row.get("error"):
             missed.append(f"{name} failed: {row['error']}")
         if row["peak_mb"] > goals["peak_rss_mb"]:
-            missed.append(f"{name} peaks at {row['peak_mb']:,.0f} MB RSS "
-                          f"(goal <= {goals['peak_rss_mb']:,} MB)")
+            missed.append(
+                f"{name} peaks at {row['peak_mb']:,.0f} MB RSS (goal <= {goals['peak_rss_mb']:,} MB)"
+            )
         elif row["peak_mb"] > goals["peak_rss_mb_stretch"]:
-            notes.append(f"{name} peaks at {row['peak_mb']:,.0f} MB RSS "
-                         f"(stretch goal <= {goals['peak_rss_mb_stretch']:,} MB)")
+            notes.append(
+                f"{name} peaks at {row['peak_mb']:,.0f} MB RSS "
+                f"(stretch goal <= {goals['peak_rss_mb_stretch']:,} MB)"
+            )
         scaled = row["seconds"] * REFERENCE_POST_SECONDS / post_seconds if post_seconds else None
         if (scaled if scaled is not None else row["seconds"]) > goals["notebook_seconds"]:
             at_reference = f", {scaled:.1f} s at the reference speed" if scaled else ""
-            notes.append(f"{name} takes {row['seconds']:.1f} s here{at_reference} "
-                         f"(goal <= {goals['notebook_seconds']} s; reported, not a gate)")
+            notes.append(
+                f"{name} takes {row['seconds']:.1f} s here{at_reference} "
+                f"(goal <= {goals['notebook_seconds']} s; reported, not a gate)"
+            )
     return missed, notes
 
 
@@ -119,10 +125,8 @@ class PeakRSS(threading.Thread):
         except psutil.NoSuchProcess:
             return
         for process in processes:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):  # it ended between the two calls
                 total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
         self.peak = max(self.peak, total)
 
     def run(self):
@@ -155,9 +159,8 @@ def drop_page_cache():
 
 def measure_notebook(path):
     """Run the notebook at ``path`` in a fresh kernel; return its row for the table."""
-    from nbclient.exceptions import CellExecutionError
-
     from execute_notebooks import run
+    from nbclient.exceptions import CellExecutionError
 
     samplers = []
 
@@ -196,8 +199,13 @@ def timed_training(kind):
     else:
         keras.utils.set_random_seed(RECIPE["seed"])
         model = compile_model(build_model())
-        model.fit(x_train, keras.utils.to_categorical(t_train), epochs=RECIPE["epochs"],
-                  batch_size=RECIPE["batch_size"], verbose=0)
+        model.fit(
+            x_train,
+            keras.utils.to_categorical(t_train),
+            epochs=RECIPE["epochs"],
+            batch_size=RECIPE["batch_size"],
+            verbose=0,
+        )
     return time.perf_counter() - start
 
 
@@ -209,10 +217,11 @@ def speed_runs(repeats, onednn):
     results = {name: [] for name in runs}
     names = list(runs)
     for repeat in range(repeats):
-        for name in names[repeat % len(names):] + names[:repeat % len(names)]:
+        for name in names[repeat % len(names) :] + names[: repeat % len(names)]:
             command = [sys.executable, __file__, "--time-run", name.removesuffix("_onednn")]
-            result = subprocess.run(command, env={**os.environ, **runs[name]}, check=True,
-                                    capture_output=True, text=True)
+            result = subprocess.run(
+                command, env={**os.environ, **runs[name]}, check=True, capture_output=True, text=True
+            )
             results[name].append(json.loads(result.stdout.splitlines()[-1]))
             print(f"  run {repeat + 1}/{repeats} {name}: {results[name][-1]:.1f} s", flush=True)
     return results
@@ -220,13 +229,18 @@ def speed_runs(repeats, onednn):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks to measure (default: every lesson)")
+    parser.add_argument(
+        "notebooks", nargs="*", type=Path, help="notebooks to measure (default: every lesson)"
+    )
     parser.add_argument("--repeats", type=int, default=5, help="training runs of each kind (>= 3)")
     parser.add_argument("--no-speed", action="store_true", help="skip the training speed")
     parser.add_argument("--no-onednn", action="store_true", help="skip the oneDNN on/off timing")
-    parser.add_argument("--json", type=Path, metavar="PATH",
-                        help="also write the notebook rows there (`make guide` reads them)")
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="PATH",
+        help="also write the notebook rows there (`make guide` reads them)",
+    )
     parser.add_argument("--time-run", choices=["course", "post"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     quiet_tensorflow()  # kernels and timing processes inherit this process's environment
@@ -236,11 +250,16 @@ def main(argv=None):
     if args.repeats < 3 and not args.no_speed:
         parser.error("--repeats must be at least 3 (the median of fewer runs means little)")
 
-    print("Every kernel and process runs with " + ", ".join(f"{k}={os.environ[k]}" for k in TF_ENV)
-          + f"; MNIST_NPZ={os.environ.get('MNIST_NPZ', '(unset)')}")
+    print(
+        "Every kernel and process runs with "
+        + ", ".join(f"{k}={os.environ[k]}" for k in TF_ENV)
+        + f"; MNIST_NPZ={os.environ.get('MNIST_NPZ', '(unset)')}"
+    )
     if not drop_page_cache():
-        print("note: could not drop the page cache (needs root on Linux): right after an install, "
-              "peak RSS can read ~110 MB higher than in a new session.")
+        print(
+            "note: could not drop the page cache (needs root on Linux): right after an install, "
+            "peak RSS can read ~110 MB higher than in a new session."
+        )
     rows = []
     with tempfile.TemporaryDirectory(prefix="budget-") as tmp:
         folder = shutil.copytree(NOTEBOOKS, Path(tmp) / "notebooks")
@@ -251,10 +270,11 @@ def main(argv=None):
         del os.environ["DLA_CACHE_DIR"]
     print(f"\n{markdown_table(rows)}\n")
     if args.json:
-        measured = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        measured = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"measured": measured, "cores": os.cpu_count(), "rows": rows},
-                                        indent=1))
+        args.json.write_text(
+            json.dumps({"measured": measured, "cores": os.cpu_count(), "rows": rows}, indent=1)
+        )
 
     post_seconds = None
     if not args.no_speed:
@@ -264,18 +284,26 @@ def main(argv=None):
         post_seconds = median["post"]
         print(f"- course path, train_post_model(x, t, cache=False): {median['course']:.1f} s (median)")
         print(f"- the post's steps, build + compile + fit:          {median['post']:.1f} s (median)")
-        print(f"- median of the back-to-back ratios: {summary['paired_ratio']:.2f} "
-              f"(target <= {SPEED_TARGET:.2f}; reported, not a gate: timings drift on this machine)")
-        print(f"- this machine trains {post_seconds / REFERENCE_POST_SECONDS:.2f}x as long as the "
-              f"reference machine ({REFERENCE_POST_SECONDS} s): notebook times scaled by that below")
+        print(
+            f"- median of the back-to-back ratios: {summary['paired_ratio']:.2f} "
+            f"(target <= {SPEED_TARGET:.2f}; reported, not a gate: timings drift on this machine)"
+        )
+        print(
+            f"- this machine trains {post_seconds / REFERENCE_POST_SECONDS:.2f}x as long as the "
+            f"reference machine ({REFERENCE_POST_SECONDS} s): notebook times scaled by that below"
+        )
         if "post_onednn" in median:
-            print(f"- oneDNN: the post's steps take {median['post']:.1f} s with TF_ENABLE_ONEDNN_OPTS=0 "
-                  f"(the course), {median['post_onednn']:.1f} s with =1: "
-                  f"off costs {100 * (median['post'] / median['post_onednn'] - 1):+.0f} %")
+            print(
+                f"- oneDNN: the post's steps take {median['post']:.1f} s with TF_ENABLE_ONEDNN_OPTS=0 "
+                f"(the course), {median['post_onednn']:.1f} s with =1: "
+                f"off costs {100 * (median['post'] / median['post_onednn'] - 1):+.0f} %"
+            )
 
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    print(f"\nMeasured {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores, "
-          f"load average (1, 5, 15 min) at the end: {load}")
+    print(
+        f"\nMeasured {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores, "
+        f"load average (1, 5, 15 min) at the end: {load}"
+    )
     missed, notes = check_goals(rows, post_seconds=post_seconds)
     for note in notes:
         print(f"note: {note}")

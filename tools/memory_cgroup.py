@@ -17,10 +17,13 @@ from pathlib import Path
 from budget import MB
 
 FILES = {  # what each cgroup version calls the files used here
-    1: {"limit": "memory.limit_in_bytes", "swap": "memory.memsw.limit_in_bytes",
-        "events": "memory.oom_control", "peak": "memory.max_usage_in_bytes"},
-    2: {"limit": "memory.max", "swap": "memory.swap.max", "events": "memory.events",
-        "peak": "memory.peak"},
+    1: {
+        "limit": "memory.limit_in_bytes",
+        "swap": "memory.memsw.limit_in_bytes",
+        "events": "memory.oom_control",
+        "peak": "memory.max_usage_in_bytes",
+    },
+    2: {"limit": "memory.max", "swap": "memory.swap.max", "events": "memory.events", "peak": "memory.peak"},
 }
 
 
@@ -149,8 +152,9 @@ def usable_place(top_mb):
     if sys.platform != "linux":
         raise Unavailable(f"memory cgroups are a Linux feature, this is {sys.platform}")
     try:
-        version, own, mount = own_memory_cgroup(Path("/proc/self/mountinfo").read_text(),
-                                                Path("/proc/self/cgroup").read_text())
+        version, own, mount = own_memory_cgroup(
+            Path("/proc/self/mountinfo").read_text(), Path("/proc/self/cgroup").read_text()
+        )
     except OSError as error:
         raise Unavailable(f"cannot read this process's cgroups ({error})") from error
     reasons = []

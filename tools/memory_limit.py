@@ -97,8 +97,10 @@ def trial(notebook, limit_mb, place, deadline, scratch, python=sys.executable):
     cache = Path(tempfile.mkdtemp(prefix="model-cache-", dir=scratch))  # empty, as in a new session
     result = cache / "trial.json"
     with MemoryCgroup(place[1], place[0], limit_mb * MB) as group:
-        child = subprocess.Popen([str(python), __file__, "--trial", str(group.path), str(notebook),
-                                  str(result)], env={**os.environ, "DLA_CACHE_DIR": str(cache)})
+        child = subprocess.Popen(
+            [str(python), __file__, "--trial", str(group.path), str(notebook), str(result)],
+            env={**os.environ, "DLA_CACHE_DIR": str(cache)},
+        )
         too_slow = False
         try:
             child.wait(timeout=deadline)
@@ -126,8 +128,13 @@ def trial(notebook, limit_mb, place, deadline, scratch, python=sys.executable):
     else:
         outcome = COMPLETED
     rss = report.get("peak_rss_mb")
-    return {"limit_mb": limit_mb, "outcome": outcome, "seconds": round(report.get("seconds", deadline), 1),
-            "peak_rss_mb": round(rss) if rss else None, "cgroup_peak_mb": round(peak / MB) if peak else None}
+    return {
+        "limit_mb": limit_mb,
+        "outcome": outcome,
+        "seconds": round(report.get("seconds", deadline), 1),
+        "peak_rss_mb": round(rss) if rss else None,
+        "cgroup_peak_mb": round(peak / MB) if peak else None,
+    }
 
 
 def trial_child(cgroup, notebook, result):
@@ -143,7 +150,7 @@ def trial_child(cgroup, notebook, result):
     error, start = None, time.perf_counter()
     try:
         run(Path(notebook), timeout=3600, on_start=follow, kernel_options={"preexec_fn": joiner(cgroup)})
-    except Exception as exc:  # noqa: BLE001 (any failure: the lesson did not complete at this limit)
+    except Exception as exc:  # any failure: the lesson did not complete at this limit
         error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[-1][:160]}"
     seconds = time.perf_counter() - start
     peak = samplers[0].stop() if samplers else 0
@@ -166,14 +173,19 @@ def measure_lesson(notebook, grid, place, scratch, python):
     limit = smallest_completing(grid, completes)
     top = trials[0]
     at_limit = next((t for t in trials if t["limit_mb"] == limit), None)
-    return {"measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "limit_mb": limit, "at_floor": limit == grid[0],
-            "seconds": at_limit["seconds"] if at_limit else None,
-            "unpressured_seconds": top["seconds"], "peak_rss_mb": top["peak_rss_mb"],
-            "cgroup_peak_mb": top["cgroup_peak_mb"], "range_mb": [grid[0], grid[-1]],
-            "step_mb": grid[1] - grid[0] if len(grid) > 1 else None,
-            "failure": None if limit else top["outcome"],
-            "trials": [[t["limit_mb"], t["outcome"], t["seconds"]] for t in trials]}
+    return {
+        "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "limit_mb": limit,
+        "at_floor": limit == grid[0],
+        "seconds": at_limit["seconds"] if at_limit else None,
+        "unpressured_seconds": top["seconds"],
+        "peak_rss_mb": top["peak_rss_mb"],
+        "cgroup_peak_mb": top["cgroup_peak_mb"],
+        "range_mb": [grid[0], grid[-1]],
+        "step_mb": grid[1] - grid[0] if len(grid) > 1 else None,
+        "failure": None if limit else top["outcome"],
+        "trials": [[t["limit_mb"], t["outcome"], t["seconds"]] for t in trials],
+    }
 
 
 def limit_text(record):
@@ -184,18 +196,27 @@ def limit_text(record):
 
 def table(lessons):
     """The measured lessons as a Markdown table."""
-    rows = [[name, limit_text(r), r["seconds"], r["unpressured_seconds"], r["peak_rss_mb"], len(r["trials"])]
-            for name, r in lessons.items()]
-    return tabulate(rows, ["lesson", "smallest limit MB", "s there", "s unpressured",
-                           "peak RSS MB", "trials"], tablefmt="github", floatfmt=".1f", intfmt=",")
+    rows = [
+        [name, limit_text(r), r["seconds"], r["unpressured_seconds"], r["peak_rss_mb"], len(r["trials"])]
+        for name, r in lessons.items()
+    ]
+    return tabulate(
+        rows,
+        ["lesson", "smallest limit MB", "s there", "s unpressured", "peak RSS MB", "trials"],
+        tablefmt="github",
+        floatfmt=".1f",
+        intfmt=",",
+    )
 
 
 def missed_goal(lessons, goal_mb=GOAL_MB):
     """One sentence per lesson that does not complete within ``goal_mb``."""
-    return [f"{name} needs {limit_text(record)} MB (goal: complete within {goal_mb:,} MB)"
-            + (f"; at the top of the range: {record['failure']}" if record["failure"] else "")
-            for name, record in lessons.items()
-            if record["limit_mb"] is None or record["limit_mb"] > goal_mb]
+    return [
+        f"{name} needs {limit_text(record)} MB (goal: complete within {goal_mb:,} MB)"
+        + (f"; at the top of the range: {record['failure']}" if record["failure"] else "")
+        for name, record in lessons.items()
+        if record["limit_mb"] is None or record["limit_mb"] > goal_mb
+    ]
 
 
 def save(lessons, about, path=MEASUREMENTS):
@@ -216,11 +237,21 @@ def load(path=MEASUREMENTS):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every lesson")
-    parser.add_argument("--range", nargs=2, type=int, default=[50, 1600], metavar=("LOW", "HIGH"),
-                        help="limits to search, MB (default: 50 1600)")
+    parser.add_argument(
+        "--range",
+        nargs=2,
+        type=int,
+        default=[50, 1600],
+        metavar=("LOW", "HIGH"),
+        help="limits to search, MB (default: 50 1600)",
+    )
     parser.add_argument("--step", type=int, default=25, help="resolution, MB (default: 25)")
-    parser.add_argument("--output", type=Path, default=MEASUREMENTS,
-                        help=f"measurements file (default: {MEASUREMENTS.relative_to(ROOT)})")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=MEASUREMENTS,
+        help=f"measurements file (default: {MEASUREMENTS.relative_to(ROOT)})",
+    )
     parser.add_argument("--trial", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     quiet_tensorflow()  # kernels inherit this process's environment
@@ -228,8 +259,10 @@ def main(argv=None):
         return trial_child(*args.trial)
     low, high = args.range
     if not 0 < low < high or args.step <= 0 or (high - low) % args.step:
-        parser.error(f"--range {low} {high} --step {args.step}: need 0 < LOW < HIGH, with HIGH - LOW a "
-                     "multiple of the step (for example --range 50 1600 --step 25)")
+        parser.error(
+            f"--range {low} {high} --step {args.step}: need 0 < LOW < HIGH, with HIGH - LOW a "
+            "multiple of the step (for example --range 50 1600 --step 25)"
+        )
     grid = list(range(low, high + 1, args.step))
     try:
         place = usable_place(high)
@@ -237,28 +270,48 @@ def main(argv=None):
         print(f"memory-limits: skipped, nothing was measured: no usable memory cgroup here ({why}).")
         return 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the cleanup below runs
-    print(f"Memory cgroup v{place[0]} under {place[1]}; limits {low:,}-{high:,} MB in {args.step} MB "
-          f"steps (1 MB = 10^6 bytes); MNIST_NPZ={os.environ.get('MNIST_NPZ', '(unset)')}")
+    print(
+        f"Memory cgroup v{place[0]} under {place[1]}; limits {low:,}-{high:,} MB in {args.step} MB "
+        f"steps (1 MB = 10^6 bytes); MNIST_NPZ={os.environ.get('MNIST_NPZ', '(unset)')}"
+    )
     if not drop_page_cache():
-        print("note: cannot drop the page cache (needs root): libraries another run left cached are "
-              "not charged to a trial, so limits can read low.")
+        print(
+            "note: cannot drop the page cache (needs root): libraries another run left cached are "
+            "not charged to a trial, so limits can read low."
+        )
     lessons, start = {}, time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="memory-limits-") as scratch:
         folder = shutil.copytree(NOTEBOOKS, Path(scratch) / "notebooks")
         python = private_python(scratch)
         if python is None:
-            print("note: not in a virtual environment, so the kernels share their libraries' pages "
-                  "with every other Python here: limits can read low on a busy machine.")
+            print(
+                "note: not in a virtual environment, so the kernels share their libraries' pages "
+                "with every other Python here: limits can read low on a busy machine."
+            )
         for path in args.notebooks or notebook_paths():
             print(f"{path.name}:", flush=True)
-            lessons[path.name] = measure_lesson(folder / path.name, grid, place, scratch,
-                                                python or sys.executable)
+            lessons[path.name] = measure_lesson(
+                folder / path.name, grid, place, scratch, python or sys.executable
+            )
     minutes = (time.perf_counter() - start) / 60
     print(f"\n{table(lessons)}\n\nBisection took {minutes:.1f} min on {os.cpu_count()} cores.")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=False,
-                            capture_output=True, text=True).stdout.strip() or None
-    save(lessons, {"cgroup": f"v{place[0]}", "cores": os.cpu_count(), "commit": commit,
-                   "goal_mb": GOAL_MB, "slowdown": SLOWDOWN}, args.output)
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=False, capture_output=True, text=True
+        ).stdout.strip()
+        or None
+    )
+    save(
+        lessons,
+        {
+            "cgroup": f"v{place[0]}",
+            "cores": os.cpu_count(),
+            "commit": commit,
+            "goal_mb": GOAL_MB,
+            "slowdown": SLOWDOWN,
+        },
+        args.output,
+    )
     print(f"wrote {args.output}")
     missed = missed_goal(lessons)
     if missed:
