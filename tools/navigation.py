@@ -4,8 +4,8 @@ the lesson tables and the setup cell every notebook starts with.
 Re-running it updates what it generated before instead of adding more:
 
 - every notebook gets a navigation cell at the top and at the bottom (cell ids ``nav-top`` and
-  ``nav-bottom``): ``← 이전 | 목차 | 다음 →``, and below the top one its Binder and
-  "Open in Colab" badges (cell id ``nav-badges``);
+  ``nav-bottom``, which also says where to ask): ``← 이전 | 목차 | 다음 →``, and below the top
+  one its Binder and "Open in Colab" badges (cell id ``nav-badges``);
 - every notebook's first code cell is the setup cell (cell id ``setup``, the same in every
   notebook, its code collapsed): in Colab it installs the course's ``helpers`` from the repository
   at the ref the Colab badge opens, then everywhere it calls ``helpers.environment.setup()``. An older
@@ -125,6 +125,11 @@ def nav_line(names, titles, i):
     return f"{MARKER}\n" + " | ".join(parts)
 
 
+def help_line(repo_url):
+    """Where a student asks: the repository's issue forms (a question, a bug report)."""
+    return f"막히거나 이상한 곳이 있으면 [질문이나 오류 신고]({repo_url}/issues/new/choose)로 알려 주세요."
+
+
 def lesson_table(names, titles, repo_url, link_prefix="", times=None):
     """Markdown table of the lessons, each with a link to open it and a Binder launch link.
 
@@ -228,7 +233,7 @@ def generate(root=ROOT):
         nav = nav_line(names, titles, i)
         _set_cell(nb, "nav-top", nav, 0)
         _set_cell(nb, "nav-badges", badges(repo, path.name), 1)
-        _set_cell(nb, "nav-bottom", nav, "end")
+        _set_cell(nb, "nav-bottom", f"{nav}\n\n{help_line(repo)}", "end")
         setup = next((c for c in nb.cells if c.get("id") == SETUP_ID), None)
         first_code = next((c for c in nb.cells if c.cell_type == "code"), None)
         if setup is not None and setup is first_code:
