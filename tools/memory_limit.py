@@ -1,33 +1,28 @@
 """The smallest memory limit at which each lesson completes, enforced as a hub does (`make memory-limits`).
 
-A hub (Zero to JupyterHub, The Littlest JupyterHub, Binder) limits a student's memory with a memory
-cgroup. At the limit Linux first reclaims the cgroup's page cache (TensorFlow's libraries can be
-read from disk again) and kills a process only when that is not enough, so a lesson's peak RSS
-(`make budget`) overstates the limit it needs. Here each lesson's kernel starts inside a memory
-cgroup of its own (a child of this process's cgroup) and the smallest limit at which the lesson
-still runs top to bottom is found by bisection:
+A hub limits a student's memory with a memory cgroup. At the limit Linux first reclaims the
+cgroup's page cache (TensorFlow's libraries can be read again) and kills a process only when that
+is not enough, so a lesson's peak RSS (`make budget`) overstates the limit it needs. Here each
+lesson's kernel starts inside a memory cgroup of its own (tools/memory_cgroup.py; memory and swap
+limited together, as Kubernetes nodes have no swap) and bisection finds the smallest limit at
+which the lesson still runs top to bottom:
 
-- the first trial is at the top of the range (no pressure): it must complete, and its time and peak
-  RSS are the lesson's unpressured ones; then bisection on the grid (default 50-1,600 MB in 25 MB
+- the first trial is at the top of the range (no pressure) and must complete; its time and peak
+  RSS are the lesson's unpressured ones. Then bisection on the grid (default 50-1,600 MB in 25 MB
   steps: six more trials), assuming that more memory never hurts;
-- a trial completes when every cell runs and the kernel is not killed, within SLOWDOWN times the
-  unpressured time plus a minute: a kernel that thrashes, re-reading its libraries, is stopped,
-  since to a student it is as broken as a killed one;
-- a page of a file is charged to the cgroup that first reads it. So that a trial's kernel reads
-  TensorFlow's libraries itself, as the first student on a hub node does, the kernels run from a
-  private copy of this virtual environment (files no other process has mapped, about 2 GB under
-  the temporary folder) and every trial starts from a dropped page cache (as root) and an empty
-  model cache: every lesson trains what it needs itself;
-- memory and swap are limited together (memsw on cgroup v1, swap.max = 0 on v2): Kubernetes nodes
-  run without swap. A killed kernel shows in the cgroup's oom_kill count.
+- a trial completes when the kernel is not killed (the cgroup's oom_kill count) and every cell
+  runs within SLOWDOWN times the unpressured time plus a minute: a kernel that thrashes,
+  re-reading its libraries, is as broken to a student as a killed one;
+- a file's page is charged to the cgroup that reads it first. So that a kernel reads its
+  libraries itself, as the first student on a hub node does, kernels run from a private copy of
+  this virtual environment (about 2 GB, in the temporary folder), and each trial starts from a
+  dropped page cache (as root) and an empty model cache (every lesson trains what it needs).
 
-Each trial runs the notebook with execute_notebooks.run in a child process and the kernel inside
-the cgroup; afterwards every process left in the cgroup is killed and the cgroup removed, also on
-an error, Ctrl-C or SIGTERM. Peak RSS comes from budget's sampler. Results go to
-docs/measurements.json (section ``memory_limits``, written only here), which `make guide` and
-tests/test_z2jh.py read. Exit 1 when a lesson needs more than GOAL_MB. Where the machine offers no
-usable memory cgroup (not Linux, not root, no memory controller) one line says so and it exits 0,
-having measured nothing.
+Each trial runs the notebook with execute_notebooks.run in a child process, the kernel inside the
+cgroup; every process left in the cgroup is then killed and the cgroup removed, also on an error,
+Ctrl-C or SIGTERM. Results go to docs/measurements.json (tools/measurements.py). Exit 1 when a
+lesson needs more than GOAL_MB; one line and exit 0, nothing measured, where no memory cgroup is
+usable (not Linux, not root, no memory controller).
 
     python tools/memory_limit.py                                 # every lesson, one at a time
     python tools/memory_limit.py notebooks/06_training.ipynb --range 500 1600 --step 25
@@ -45,6 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import measurements
 from budget import MB, PeakRSS, drop_page_cache
 from memory_cgroup import MemoryCgroup, Unavailable, joiner, usable_place
 from navigation import NOTEBOOKS, ROOT, notebook_paths
@@ -52,7 +48,6 @@ from tabulate import tabulate
 
 from helpers.environment import quiet_tensorflow
 
-MEASUREMENTS = ROOT / "docs" / "measurements.json"
 SECTION = "memory_limits"
 # Every lesson must complete within 1 GB: with the Jupyter server beside it, a student then fits
 # the guarantee deploy/z2jh/config.yaml derives from these measurements with room to spare.
@@ -96,10 +91,13 @@ def trial(notebook, limit_mb, place, deadline, scratch, python=sys.executable):
     drop_page_cache()
     cache = Path(tempfile.mkdtemp(prefix="model-cache-", dir=scratch))  # empty, as in a new session
     result = cache / "trial.json"
+    # The child and the kernel import helpers from this checkout, the one whose lessons are measured.
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    start = time.perf_counter()
     with MemoryCgroup(place[1], place[0], limit_mb * MB) as group:
         child = subprocess.Popen(
             [str(python), __file__, "--trial", str(group.path), str(notebook), str(result)],
-            env={**os.environ, "DLA_CACHE_DIR": str(cache)},
+            env={**os.environ, "DLA_CACHE_DIR": str(cache), "PYTHONPATH": path},
         )
         too_slow = False
         try:
@@ -116,6 +114,7 @@ def trial(notebook, limit_mb, place, deadline, scratch, python=sys.executable):
             child.kill()
             child.wait()
             raise
+        seconds = time.perf_counter() - start  # the child's own count, unless it never reported
         report = json.loads(result.read_text()) if result.exists() else {}
         oom_kills, peak = group.oom_kills(), group.peak_bytes()
     shutil.rmtree(cache, ignore_errors=True)
@@ -131,7 +130,7 @@ def trial(notebook, limit_mb, place, deadline, scratch, python=sys.executable):
     return {
         "limit_mb": limit_mb,
         "outcome": outcome,
-        "seconds": round(report.get("seconds", deadline), 1),
+        "seconds": round(report.get("seconds", seconds), 1),
         "peak_rss_mb": round(rss) if rss else None,
         "cgroup_peak_mb": round(peak / MB) if peak else None,
     }
@@ -219,39 +218,25 @@ def missed_goal(lessons, goal_mb=GOAL_MB):
     ]
 
 
-def save(lessons, about, path=MEASUREMENTS):
-    """Merge ``lessons`` into the file's memory_limits section (other sections stay as they are)."""
-    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    section = data.setdefault(SECTION, {"lessons": {}})
-    section.update(about)
+def save(lessons, about, path=measurements.PATH):
+    """Merge ``lessons`` (and ``about``: how they were measured) into the file's section."""
+    section = load(path)
     section["lessons"] = dict(sorted({**section["lessons"], **lessons}.items()))
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    measurements.save(SECTION, {**section, **about}, path)
 
 
-def load(path=MEASUREMENTS):
+def load(path=measurements.PATH):
     """The committed memory-limit measurements: ``lessons`` ({lesson: record}) and how they were made."""
-    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    return {"lessons": {}, **data.get(SECTION, {})}
+    return {"lessons": {}, **measurements.load(SECTION, path)}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every lesson")
-    parser.add_argument(
-        "--range",
-        nargs=2,
-        type=int,
-        default=[50, 1600],
-        metavar=("LOW", "HIGH"),
-        help="limits to search, MB (default: 50 1600)",
-    )
-    parser.add_argument("--step", type=int, default=25, help="resolution, MB (default: 25)")
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=MEASUREMENTS,
-        help=f"measurements file (default: {MEASUREMENTS.relative_to(ROOT)})",
-    )
+    limits = parser.add_argument_group("limits to search, MB (default: --range 50 1600 --step 25)")
+    limits.add_argument("--range", nargs=2, type=int, default=[50, 1600], metavar=("LOW", "HIGH"))
+    limits.add_argument("--step", type=int, default=25)
+    parser.add_argument("--output", type=Path, default=measurements.PATH, help="docs/measurements.json")
     parser.add_argument("--trial", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     quiet_tensorflow()  # kernels inherit this process's environment
@@ -295,23 +280,8 @@ def main(argv=None):
             )
     minutes = (time.perf_counter() - start) / 60
     print(f"\n{table(lessons)}\n\nBisection took {minutes:.1f} min on {os.cpu_count()} cores.")
-    commit = (
-        subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=False, capture_output=True, text=True
-        ).stdout.strip()
-        or None
-    )
-    save(
-        lessons,
-        {
-            "cgroup": f"v{place[0]}",
-            "cores": os.cpu_count(),
-            "commit": commit,
-            "goal_mb": GOAL_MB,
-            "slowdown": SLOWDOWN,
-        },
-        args.output,
-    )
+    about = {"cgroup": f"v{place[0]}", "cores": os.cpu_count(), "goal_mb": GOAL_MB, "slowdown": SLOWDOWN}
+    save(lessons, about, args.output)
     print(f"wrote {args.output}")
     missed = missed_goal(lessons)
     if missed:
