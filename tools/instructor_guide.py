@@ -12,7 +12,10 @@ What it writes, each between its own ``<!-- NAME:start -->`` / ``<!-- NAME:end -
   a list, ``**선수 지식**: …``, ``**예상 시간**: …``; a lesson without them yet shows its
   ``**이 노트북에서 배울 것**`` sentence instead), and the wall time
   and peak memory `make budget` measured running it top to bottom in a fresh kernel;
-- ``memory``: the per-student memory guarantee and limit for a JupyterHub, from those peaks;
+- ``memory``: the smallest memory limit at which each lesson completes (`make memory-limits`,
+  docs/measurements.json) and the per-student guarantee and limit derived from it (tools/hub_sizing.py);
+- ``z2jh``: what classes of 30, 100 and 300 students need under deploy/z2jh/config.yaml (nodes,
+  memory per node, placeholders);
 - ``nbgitpuller``: links that pull the course (and the student edition's branch) into a hub,
   built from the repository address in pyproject.toml.
 
@@ -24,22 +27,20 @@ Text outside the markers is the guide's own prose and is never touched.
 
 import argparse
 import json
-import math
 import re
 import sys
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-import nbformat
-
+import hub_sizing
 import lesson_time
+import memory_limit
+import nbformat
 from navigation import INDEX, notebook_paths, replace_between, repository_url, title, title_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "instructor_guide.md"
 BUDGET = ROOT / "build" / "budget.json"
-SERVER_MB = 200             # the single-user Jupyter server beside the kernel
-IDLE_KERNEL_MB = 600        # a second lesson's kernel with TensorFlow imported, left running
 DEFAULT_HUB = "https://jupyterhub.example.ac.kr"
 STUDENT_BRANCH = "student"
 
@@ -48,9 +49,8 @@ def lesson_paths(root=ROOT):
     return notebook_paths(root / "notebooks")
 
 
-
-
 # --- what a lesson says about itself --------------------------------------------------------------
+
 
 def _field(text, name):
     """The text after ``**name**`` (and an optional colon), with its continuation lines.
@@ -64,7 +64,7 @@ def _field(text, name):
         if not match:
             continue
         parts = [match.group(1).strip()]
-        for more in lines[i + 1:]:
+        for more in lines[i + 1 :]:
             if not more.strip() or re.match(r"\s*(\*\*|[-*]\s|#)", more):
                 break
             parts.append(more.strip())
@@ -83,23 +83,32 @@ def lesson_info(nb):
     objectives = []
     match = re.search(r"\*\*학습 목표\*\*\s*[:：]?\s*\n((?:\s*[-*]\s+.+\n?)+)", text)
     if match:
-        objectives = [re.sub(r"^\s*[-*]\s+", "", line).strip()
-                      for line in match.group(1).splitlines() if line.strip()]
+        objectives = [
+            re.sub(r"^\s*[-*]\s+", "", line).strip() for line in match.group(1).splitlines() if line.strip()
+        ]
     summary = _field(text, "이 노트북에서 배울 것") or _field(text, "이 과정에서 배울 것")
     if not objectives and summary:
         objectives = [_first_sentence(summary)]
-    return {"title": title(nb), "objectives": objectives,
-            "prerequisites": _field(text, "선수 지식"), "planned": _field(text, "예상 시간")}
+    return {
+        "title": title(nb),
+        "objectives": objectives,
+        "prerequisites": _field(text, "선수 지식"),
+        "planned": _field(text, "예상 시간"),
+    }
 
 
 # --- measurements -----------------------------------------------------------------------------------
+
 
 def measured_from_guide(text):
     """{notebook name: (seconds, peak MB)} read back from an existing lesson table."""
     found = {}
     for line in text.splitlines():
-        match = re.match(r"\|\s*\[[^]]*\]\(\.\./notebooks/(\d\d_[a-z0-9_]+\.ipynb)\).*"
-                         r"\|\s*([\d.]+)\s*초\s*\|\s*([\d,]+)\s*MB\s*\|\s*$", line)
+        match = re.match(
+            r"\|\s*\[[^]]*\]\(\.\./notebooks/(\d\d_[a-z0-9_]+\.ipynb)\).*"
+            r"\|\s*([\d.]+)\s*초\s*\|\s*([\d,]+)\s*MB\s*\|\s*$",
+            line,
+        )
         if match:
             found[match.group(1)] = (float(match.group(2)), float(match.group(3).replace(",", "")))
     return found
@@ -107,13 +116,16 @@ def measured_from_guide(text):
 
 # --- the generated parts ----------------------------------------------------------------------------
 
+
 def _cell(text):
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
 def lessons_table(paths, measured):
-    rows = ["| 레슨 | 학습 목표 | 선수 지식 | 예상 시간(레슨) | 실행(측정) | 최대 메모리 |",
-            "|---|---|---|---|---:|---:|"]
+    rows = [
+        "| 레슨 | 학습 목표 | 선수 지식 | 예상 시간(레슨) | 실행(측정) | 최대 메모리 |",
+        "|---|---|---|---|---:|---:|",
+    ]
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         info = lesson_info(nb)
@@ -121,51 +133,32 @@ def lessons_table(paths, measured):
         seconds, peak = measured.get(path.name, (None, None))
         run = f"{seconds:.1f} 초" if seconds is not None else "—"
         memory = f"{peak:,.0f} MB" if peak is not None else "—"
-        rows.append(f"| [{_cell(info['title'])}](../notebooks/{path.name}) | {objectives} "
-                    f"| {_cell(info['prerequisites']) or '—'} | {_cell(info['planned']) or '—'} "
-                    f"| {run} | {memory} |")
+        rows.append(
+            f"| [{_cell(info['title'])}](../notebooks/{path.name}) | {objectives} "
+            f"| {_cell(info['prerequisites']) or '—'} | {_cell(info['planned']) or '—'} "
+            f"| {run} | {memory} |"
+        )
     return "\n".join(rows)
-
-
-def _round_up(mb, step_mb):
-    return math.ceil(mb / step_mb) * step_mb
-
-
-def memory_section(measured):
-    if not measured:
-        return "(아직 측정하지 않았습니다: `make guide`를 실행하세요.)"
-    name, (_, peak) = max(measured.items(), key=lambda item: item[1][1])
-    guarantee = _round_up(peak + SERVER_MB, 256)
-    limit = _round_up(peak + IDLE_KERNEL_MB + SERVER_MB, 512)
-    return "\n".join([
-        f"- 한 레슨 커널의 최대 메모리: **{peak:,.0f} MB** ({name}, 위 표의 측정값)",
-        f"- 학생 한 명의 보장 메모리(guarantee): 커널 최대값 + Jupyter 서버 약 {SERVER_MB} MB를 "
-        f"256 MB 단위로 올림 = **{guarantee / 1024:g} GiB**",
-        f"- 학생 한 명의 상한(limit): 여기에 끝내지 않은 다른 레슨의 커널 하나(약 {IDLE_KERNEL_MB} MB)를 "
-        f"더해 512 MB 단위로 올림 = **{limit / 1024:g} GiB**",
-        "",
-        "```python",
-        "# jupyterhub_config.py",
-        f'c.Spawner.mem_guarantee = "{guarantee}M"',
-        f'c.Spawner.mem_limit = "{limit}M"',
-        "```",
-    ])
 
 
 def nbgitpuller_link(hub, repo, branch, notebook="00_index.ipynb"):
     """A hub link that clones or updates ``repo`` for the user, then opens ``notebook``."""
     folder = repo.rstrip("/").rsplit("/", 1)[-1]
-    query = urlencode({"repo": repo, "branch": branch,
-                       "urlpath": f"lab/tree/{folder}/notebooks/{notebook}"}, quote_via=quote)
+    query = urlencode(
+        {"repo": repo, "branch": branch, "urlpath": f"lab/tree/{folder}/notebooks/{notebook}"},
+        quote_via=quote,
+    )
     return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
 
 
 def nbgitpuller_section(hub, repo):
-    return "\n".join([
-        f"- 강사용(풀이 포함, `main`): <{nbgitpuller_link(hub, repo, 'main')}>",
-        f"- 학생용 배포판(`{STUDENT_BRANCH}` 브랜치, 아래 \"학생용 배포판 나눠 주기\" 참고): "
-        f"<{nbgitpuller_link(hub, repo, STUDENT_BRANCH)}>",
-    ])
+    return "\n".join(
+        [
+            f"- 강사용(풀이 포함, `main`): <{nbgitpuller_link(hub, repo, 'main')}>",
+            f'- 학생용 배포판(`{STUDENT_BRANCH}` 브랜치, 아래 "학생용 배포판 나눠 주기" 참고): '
+            f"<{nbgitpuller_link(hub, repo, STUDENT_BRANCH)}>",
+        ]
+    )
 
 
 def update_planned_times(paths, measured):
@@ -181,21 +174,31 @@ def update_planned_times(paths, measured):
     return changed
 
 
-def generate(text, paths, measured, hub, repo, when):
+def generate(text, paths, measured, hub, repo, when, limits=None, config=None):
     text = replace_between(text, "lessons", lessons_table(paths, measured) + f"\n\n{when}", GUIDE.name)
-    text = replace_between(text, "memory", memory_section(measured), GUIDE.name)
+    limits = memory_limit.load() if limits is None else limits
+    text = replace_between(text, "memory", hub_sizing.memory_section(limits), GUIDE.name)
+    config = hub_sizing.read_config() if config is None else config
+    text = replace_between(text, "z2jh", hub_sizing.z2jh_section(config), GUIDE.name)
     return replace_between(text, "nbgitpuller", nbgitpuller_section(hub, repo), GUIDE.name)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-measure", action="store_true",
-                        help="keep the run times and memory already in the guide")
-    parser.add_argument("--from-budget", type=Path, metavar="PATH", default=BUDGET,
-                        help="`make budget`'s --json file with the run times and memory "
-                             f"(default: {BUDGET.relative_to(ROOT)})")
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if the guide's lesson list differs from notebooks/")
+    parser.add_argument(
+        "--no-measure", action="store_true", help="keep the run times and memory already in the guide"
+    )
+    parser.add_argument(
+        "--from-budget",
+        type=Path,
+        metavar="PATH",
+        default=BUDGET,
+        help="`make budget`'s --json file with the run times and memory "
+        f"(default: {BUDGET.relative_to(ROOT)})",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if the guide's lesson list differs from notebooks/"
+    )
     parser.add_argument("--hub", default=DEFAULT_HUB, help="the JupyterHub address for the links")
     args = parser.parse_args(argv)
     text = GUIDE.read_text(encoding="utf-8")
@@ -205,27 +208,33 @@ def main(argv=None):
         missing = {p.name for p in paths} - listed
         extra = listed - {p.name for p in paths}
         if missing or extra:
-            print(f"{GUIDE.relative_to(ROOT)} is out of date (missing {sorted(missing)}, "
-                  f"gone {sorted(extra)}): run `make guide`")
+            print(
+                f"{GUIDE.relative_to(ROOT)} is out of date (missing {sorted(missing)}, "
+                f"gone {sorted(extra)}): run `make guide`"
+            )
             return 1
         return 0
     if not args.no_measure:
         if not args.from_budget.is_file():
-            print(f"{args.from_budget} does not exist: measure the lessons first with `make budget` "
-                  "(or keep the guide's measurements with --no-measure)", file=sys.stderr)
+            print(
+                f"{args.from_budget} does not exist: measure the lessons first with `make budget` "
+                "(or keep the guide's measurements with --no-measure)",
+                file=sys.stderr,
+            )
             return 1
         budget = json.loads(args.from_budget.read_text(encoding="utf-8"))
         measured = {row["notebook"]: (row["seconds"], row["peak_mb"]) for row in budget["rows"]}
-        when = (f"측정: {budget['measured']}, {budget['cores']}코어 Linux, 레슨마다 새 커널에서 처음부터 "
-                "끝까지 (`make budget`; 바쁜 컴퓨터에서는 더 오래 걸립니다).")
+        when = (
+            f"측정: {budget['measured']}, {budget['cores']}코어 Linux, 레슨마다 새 커널에서 처음부터 "
+            "끝까지 (`make budget`; 바쁜 컴퓨터에서는 더 오래 걸립니다)."
+        )
     else:
         measured = measured_from_guide(text)
         when = re.search(r"<!-- lessons:start -->.*?\n\n(측정:[^\n]*)\n<!-- lessons:end -->", text, re.S)
         when = when.group(1) if when else "측정: (아직 없음)"
     for path in update_planned_times([p for p in paths if p.name != INDEX], measured):
         print(f"updated the 예상 시간 of {path.relative_to(ROOT)}")
-    GUIDE.write_text(generate(text, paths, measured, args.hub, repository_url(), when),
-                     encoding="utf-8")
+    GUIDE.write_text(generate(text, paths, measured, args.hub, repository_url(), when), encoding="utf-8")
     print(f"updated {GUIDE.relative_to(ROOT)}")
     return 0
 

@@ -1,0 +1,204 @@
+"""What a class needs on a hub: per-student memory from the measured lessons, nodes for a class.
+
+Per student (``student_memory``): the memory guarantee is the largest lesson limit `make
+memory-limits` measured (docs/measurements.json) plus the Jupyter server beside the kernel; the
+limit adds a second lesson's kernel left open. Both are rounded up to 128 MiB and written the way
+JupyterHub reads them ("1280M": K, M, G and T are powers of 1024). deploy/z2jh/config.yaml must say
+exactly these numbers (tests/test_z2jh.py), and `make guide` writes them, with the nodes a class of
+30, 100 or 300 needs under that config (``class_sizing``), into the instructor guide.
+"""
+
+import math
+import re
+
+import yaml
+from memory_limit import load
+from navigation import ROOT
+
+CONFIG = ROOT / "deploy" / "z2jh" / "config.yaml"
+CHART_VERSION = "4.4.0"  # the jupyterhub/jupyterhub Helm chart config.yaml is written for
+MIB = 1024**2
+STEP_MIB = 128
+# The Jupyter server beside the kernel (jupyterhub-singleuser with JupyterLab): 139 MB RSS idle
+# in `make hub-check`, rounded up.
+SERVER_MB = 200
+# A second lesson's kernel left open: a kernel that imported TensorFlow holds about 600 MB
+# (README, 수업 비용). Kernel culling (config.yaml) ends it after 20 idle minutes.
+SECOND_KERNEL_MB = 600
+# The nodes a class is sized for: a common cloud size, 8 vCPU and 32 GB, of which Kubernetes, the
+# system and the image pullers keep about 4 GB and half a CPU.
+NODE = {"label": "8 vCPU, 32 GB", "memory_bytes": 28e9, "cpu": 7.5}
+CLASS_SIZES = (30, 100, 300)
+
+
+def mebibytes(mb):
+    """``mb`` (10^6 bytes) in MiB, rounded up to a multiple of STEP_MIB."""
+    return math.ceil(mb * 1e6 / (STEP_MIB * MIB)) * STEP_MIB
+
+
+def bytes_of(quantity):
+    """Bytes of a memory size as JupyterHub reads it: bytes, or a number with K, M, G or T (1024s)."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]?)", str(quantity).strip())
+    if not match:
+        raise ValueError(
+            f"{quantity!r} is not a memory size JupyterHub reads: give bytes or a number "
+            "with K, M, G or T (powers of 1024), for example 1280M"
+        )
+    return int(float(match.group(1)) * 1024 ** " KMGT".index(match.group(2) or " "))
+
+
+def student_memory(lessons=None):
+    """The guarantee and limit for one student, from the measured lesson limits."""
+    lessons = load()["lessons"] if lessons is None else lessons
+    unmeasured = sorted(name for name, record in lessons.items() if record.get("limit_mb") is None)
+    if not lessons or unmeasured:
+        raise ValueError(
+            f"no memory limit measured for {unmeasured or 'any lesson'}: "
+            "run `make memory-limits` (docs/measurements.json)"
+        )
+    name, record = max(lessons.items(), key=lambda item: item[1]["limit_mb"])
+    lesson_mb = record["limit_mb"]
+    return {
+        "lesson": name,
+        "lesson_mb": lesson_mb,
+        "guarantee": f"{mebibytes(lesson_mb + SERVER_MB)}M",
+        "limit": f"{mebibytes(lesson_mb + SERVER_MB + SECOND_KERNEL_MB)}M",
+    }
+
+
+def read_config(path=CONFIG):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def class_sizing(config, students, node=NODE):
+    """Nodes and placeholders for ``students`` under the chart ``config`` (a parsed config.yaml).
+
+    A node takes as many students as their guarantees fit, in memory and in CPU. Before class the
+    placeholders stand in for the whole class, so the cluster autoscaler has the nodes up when the
+    students arrive; during class the config's number keeps room for latecomers.
+    """
+    single = config["singleuser"]
+    guarantee, limit = bytes_of(single["memory"]["guarantee"]), bytes_of(single["memory"]["limit"])
+    by_memory = int(node["memory_bytes"] // guarantee)
+    by_cpu = int(node["cpu"] // float(single["cpu"]["guarantee"]))
+    per_node = min(by_memory, by_cpu)
+    during = config["scheduling"]["userPlaceholder"]["replicas"]
+    return {
+        "students": students,
+        "per_node": per_node,
+        "bound": "memory" if by_memory <= by_cpu else "CPU",
+        "nodes": math.ceil(students / per_node),
+        "nodes_with_placeholders": math.ceil((students + during) / per_node),
+        "guaranteed_gb": per_node * guarantee / 1e9,
+        "limits_gb": per_node * limit / 1e9,
+        "placeholders_before": students,
+        "placeholders_during": during,
+    }
+
+
+# --- the instructor guide's sections (make guide) ----------------------------------------------
+
+
+def _limit(record):
+    if record["limit_mb"] is None:
+        return f"{record['range_mb'][1]:,} MB에서도 끝나지 않음"
+    return f"{'≤ ' if record['at_floor'] else ''}{record['limit_mb']:,} MB"
+
+
+MEMORY_HEADER = (
+    "| 레슨 | 끝까지 실행되는 가장 작은 한도 | 그 한도에서 걸린 시간 "
+    "| 넉넉한 한도에서 걸린 시간 | 최대 RSS |\n|---|---:|---:|---:|---:|"
+)
+CLASS_HEADER = (
+    "| 학생 수 | 학생용 노드 | 수업 중 placeholder까지 | 노드당 보장 합 | 노드당 상한 합 "
+    "| 수업 전 placeholder | 수업 중 placeholder |\n|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def memory_section(measured):
+    """The lessons' smallest completing limits (``memory_limit.load()``) and one student's share."""
+    lessons = measured.get("lessons", {})
+    if not lessons:
+        return "(아직 재지 않았습니다: `make memory-limits`를 실행하세요.)"
+    rows = [MEMORY_HEADER]
+    for name, r in lessons.items():
+        there = f"{r['seconds']:.1f} 초" if r["seconds"] is not None else "—"
+        rows.append(
+            f"| {name} | {_limit(r)} | {there} | {r['unpressured_seconds']:.1f} 초 "
+            f"| {r['peak_rss_mb']:,} MB |"
+        )
+    dates = sorted(r["measured"] for r in lessons.values())
+    rows += [
+        "",
+        f"측정: {dates[0]}–{dates[-1][11:]}, {measured.get('cores')}코어 Linux, "
+        f"cgroup {measured.get('cgroup')}, 커밋 {measured.get('commit')} "
+        "(`make memory-limits`, `docs/measurements.json`; 1 MB = 10⁶ 바이트, 25 MB 단위).",
+        "",
+    ]
+    try:
+        student = student_memory(lessons)
+    except ValueError as error:
+        return "\n".join([*rows, f"(학생 한 명의 메모리를 정할 수 없습니다: {error})"])
+    guarantee, limit = student["guarantee"], student["limit"]
+    return "\n".join(
+        [
+            *rows,
+            f"- 가장 큰 한도: **{student['lesson_mb']:,} MB** ({student['lesson']}).",
+            f"- 학생 한 명의 보장(guarantee) **{guarantee}**(M = MiB): 그 한도 + Jupyter 서버 "
+            f"{SERVER_MB} MB를 {STEP_MIB} MiB 단위로 올림. 허브가 학생마다 이만큼을 "
+            "떼어 두므로 반 전체가 같은 순간에 가장 무거운 레슨을 실행해도 모자라지 않습니다.",
+            f"- 상한(limit) **{limit}**: 보장 + 끝내지 않은 다른 레슨의 커널 하나"
+            f"(약 {SECOND_KERNEL_MB} MB). 넘으면 커널이 강제로 종료됩니다(`Kernel Restarting`).",
+            "",
+            "```python",
+            "# jupyterhub_config.py (The Littlest JupyterHub 등)",
+            "# Zero to JupyterHub: deploy/z2jh/config.yaml의 singleuser.memory",
+            f'c.Spawner.mem_guarantee = "{guarantee}"',
+            f'c.Spawner.mem_limit = "{limit}"',
+            "```",
+        ]
+    )
+
+
+def z2jh_section(config):
+    """Nodes, memory per node and placeholders for classes of CLASS_SIZES under ``config``."""
+    single, cull, node = config["singleuser"], config["cull"], NODE
+    kernels = next(iter(single["extraFiles"].values()))["data"]["MappingKernelManager"]
+    first = class_sizing(config, CLASS_SIZES[0])
+    bound = "메모리" if first["bound"] == "memory" else "CPU"
+    rows = [
+        f"`deploy/z2jh/config.yaml`(차트 {CHART_VERSION})의 학생 한 명: 메모리 보장 "
+        f"{single['memory']['guarantee']}, 상한 {single['memory']['limit']}(M = MiB), "
+        f"CPU 보장 {single['cpu']['guarantee']}, 상한 {single['cpu']['limit']}. "
+        f"노드는 {node['label']}로 잡았습니다(쿠버네티스와 시스템 몫을 빼고 학생에게 메모리 "
+        f"{node['memory_bytes'] / 1e9:.0f} GB, CPU {node['cpu']}개). "
+        f"노드 한 대에 학생 **{first['per_node']}명**이 들어갑니다({bound} 보장이 먼저 찹니다).",
+        "",
+        CLASS_HEADER,
+    ]
+    for students in CLASS_SIZES:
+        s = class_sizing(config, students)
+        rows.append(
+            f"| {students} | {s['nodes']} | {s['nodes_with_placeholders']} "
+            f"| {s['guaranteed_gb']:.1f} GB | {s['limits_gb']:.1f} GB "
+            f"| {s['placeholders_before']} | {s['placeholders_during']} |"
+        )
+    idle, server = kernels["cull_idle_timeout"] // 60, cull["timeout"] // 60
+    return "\n".join(
+        [
+            *rows,
+            "",
+            "- **placeholder**: 수업 30분쯤 전에 "
+            "`kubectl scale statefulset/user-placeholder --replicas=학생 수`로 늘리면 "
+            "클러스터 자동 확장이 노드를 미리 띄웁니다. 학생이 들어올 때마다 placeholder가 "
+            "하나씩 밀려나고, 모두 들어온 뒤 config의 값으로 되돌리면 늦게 오는 학생의 자리가 "
+            "남습니다. 이미지는 `prePuller`가 모든 노드에(새로 뜬 노드에도) 미리 받아 둡니다.",
+            "- **상한의 합**이 노드의 메모리보다 큰 것은 의도한 것입니다. 상한까지 쓰는 것은 "
+            "끝낸 레슨의 커널을 켜 둔 학생뿐이고 아래의 커널 정리가 그 커널을 끕니다. "
+            "그래도 노드가 모자라면 보장보다 많이 쓰는 서버부터 밀려납니다.",
+            f"- **정리**: 셀을 {idle}분 동안 실행하지 않은 커널은 탭이 열려 있어도 꺼지고"
+            f"(다시 실행하면 1분 안에 돌아옵니다), {server}분 동안 쓰지 않은 서버는 꺼집니다"
+            "(파일은 학생의 저장 공간에 남습니다).",
+            "- 허브와 프록시(약 0.2 GB)는 학생용 노드 밖의 작은 노드(예: 2 vCPU, 8 GB)에 둡니다.",
+        ]
+    )
