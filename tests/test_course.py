@@ -227,6 +227,13 @@ def printed_accuracies(nb):
     return values
 
 
+def prose_sentences(nb):
+    """The sentences of the notebook's prose, navigation cells left out."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.get("id") not in navigation.NAV_IDS:
+            yield from SENTENCE.split(prose(cell.source))
+
+
 def accuracy_drift(nb):
     """Accuracies (90-100 %) the prose states that no output of the notebook prints.
 
@@ -235,12 +242,8 @@ def accuracy_drift(nb):
     """
     printed = printed_accuracies(nb)
     drift = []
-    for cell in nb.cells:
-        if cell.cell_type != "markdown" or cell.get("id") in navigation.NAV_IDS:
-            continue
-        for sentence in SENTENCE.split(prose(cell.source)):
-            if THE_POST in sentence:
-                continue
+    for sentence in prose_sentences(nb):
+        if THE_POST not in sentence:
             stated = [(v, 1.0) for v in STATED_PERCENT.findall(sentence)]
             stated += [(v, 100.0) for v in STATED_FRACTION.findall(sentence)]
             for text, scale in stated:
@@ -330,15 +333,10 @@ def unmarked_run_numbers(nb):
     marked as this saved run's (저장한 실행)."""
     varying = run_dependent_numbers(nb)
     found = []
-    for cell in nb.cells:
-        if cell.cell_type != "markdown" or cell.get("id") in navigation.NAV_IDS:
-            continue
-        for sentence in SENTENCE.split(prose(cell.source)):
-            if THE_POST in sentence or SAVED_RUN in " ".join(sentence.split()):
-                continue
-            stated = numbers(sentence) & varying
-            if stated:
-                found.append(f"{', '.join(sorted(stated))} in: {sentence.strip()[:90]!r}")
+    for sentence in prose_sentences(nb):
+        stated = numbers(sentence) & varying
+        if stated and THE_POST not in sentence and SAVED_RUN not in " ".join(sentence.split()):
+            found.append(f"{', '.join(sorted(stated))} in: {sentence.strip()[:90]!r}")
     return found
 
 
