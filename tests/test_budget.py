@@ -3,6 +3,7 @@
 import os
 
 import budget
+import process_memory
 import psutil
 import pytest
 
@@ -73,7 +74,7 @@ def test_speed_summary_pairs_runs_that_ran_back_to_back():
 
 def test_peak_rss_sampler_sees_memory_this_process_holds():
     before = psutil.Process().memory_info().rss  # the interpreter and its imports already hold tens of MB
-    sampler = budget.PeakRSS(os.getpid(), interval=60)  # no timed sample: only the last one counts
+    sampler = process_memory.PeakRSS(os.getpid(), interval=60)  # no timed sample: only the last one counts
     sampler.start()
     block = bytearray(50_000_000)
     block[::4096] = b"x" * len(block[::4096])  # touch every page: resident

@@ -23,7 +23,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
@@ -32,16 +31,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
 from navigation import NOTEBOOKS, notebook_paths
+from process_memory import MB, PeakRSS, drop_page_cache
 
 from helpers.environment import TF_ENV, quiet_tensorflow
 
-MB = 1_000_000
 GOALS = {"peak_rss_mb": 1200, "peak_rss_mb_stretch": 1000, "notebook_seconds": 60}
 # The post's steps (build, compile, 10-epoch fit) on the machine where the time goal was set
 # (2026-11-27, 2 quiet cores): a notebook's time is scaled by this over today's measurement.
@@ -107,54 +104,6 @@ def speed_summary(results):
     median = {name: statistics.median(runs) for name, runs in results.items()}
     pairs = zip(results["course"], results["post"])
     return {"median": median, "paired_ratio": statistics.median(c / p for c, p in pairs)}
-
-
-class PeakRSS(threading.Thread):
-    """Sample the RSS of a process and all its children every ``interval`` seconds; keep the max."""
-
-    def __init__(self, pid, interval=0.02):
-        super().__init__(daemon=True)
-        self.interval, self.peak = interval, 0
-        self._process = psutil.Process(pid)
-        self._stopped = threading.Event()
-
-    def sample(self):
-        total = 0
-        try:
-            processes = [self._process, *self._process.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return
-        for process in processes:
-            with contextlib.suppress(psutil.NoSuchProcess):  # it ended between the two calls
-                total += process.memory_info().rss
-        self.peak = max(self.peak, total)
-
-    def run(self):
-        while not self._stopped.wait(self.interval):
-            self.sample()
-
-    def stop(self):
-        """Stop sampling after one last sample; return the peak in bytes."""
-        self._stopped.set()
-        self.join()
-        self.sample()
-        return self.peak
-
-
-def drop_page_cache():
-    """Empty the kernel's page cache (Linux, as root) so shared libraries load as on a cold start.
-
-    RSS counts the pages of TensorFlow's libraries a process maps. Right after `pip install` wrote
-    them they sit in the page cache in large blocks, and a kernel maps about 110 MB more than from
-    a cold cache, which is what a new Binder session starts from. Without this the memory goal
-    would depend on what the machine did just before. Returns False where it is not allowed.
-    """
-    try:
-        os.sync()
-        Path("/proc/sys/vm/drop_caches").write_text("3\n", encoding="ascii")
-    except OSError:
-        return False
-    return True
 
 
 def measure_notebook(path):

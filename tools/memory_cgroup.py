@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from budget import MB
+from process_memory import MB
 
 FILES = {  # what each cgroup version calls the files used here
     1: {

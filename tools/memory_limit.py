@@ -41,9 +41,9 @@ import time
 from pathlib import Path
 
 import measurements
-from budget import MB, PeakRSS, drop_page_cache
 from memory_cgroup import MemoryCgroup, Unavailable, joiner, usable_place
 from navigation import NOTEBOOKS, ROOT, notebook_paths
+from process_memory import MB, PeakRSS, drop_page_cache
 from tabulate import tabulate
 
 from helpers.environment import quiet_tensorflow
