@@ -55,7 +55,8 @@ def test_title_words_prose_and_visible_code_add_up_at_the_stated_rates():
     assert main["code_lines"] == 2 * lesson_time.CODE_LINES_PER_MINUTE
     assert lesson_time.minutes(main) == (5, 0)
     assert (
-        lesson_time.planned_time(nb, 95.4) == "**예상 시간**: 약 7분 (읽기 약 5분, 문제 약 0분, 실행 약 95초)"
+        lesson_time.planned_time(nb, 95.4)
+        == "**예상 시간**: 약 7분 (읽기 약 5분, 확인 문제 약 0분, 실행 약 95초)"
     )
     assert lesson_time.planned_time(nb, 0.2).endswith("실행 약 1초)")
 
@@ -72,18 +73,24 @@ def test_navigation_setup_checks_solutions_link_targets_and_the_line_itself_are_
     assert lesson_time.study(noisy)["main"]["code_lines"] == 0
 
 
-def test_each_question_counts_quiz_questions_from_the_quiz_file_and_numbered_exercises():
+def test_quiz_questions_count_on_the_main_path_and_exercises_apart():
     nb = lesson()
     nb.cells += [
         markdown("## 확인 문제\n\n1. 이 목록은 연습 문제가 아닙니다.", "q"),
         nbformat.v4.new_code_cell('from helpers import quiz\n\nquiz.show("01")', id="quiz"),
         markdown("## 연습 문제\n\n1. 첫째\n   1. 풀이의 단계\n2. 둘째\n\n### 풀이\n\n접혀 있습니다.", "ex"),
+        code(lesson_time.CODE_LINES_PER_MINUTE, "ex-code"),
     ]
-    main = lesson_time.study(nb)["main"]
-    assert (main["quiz"], main["exercises"], main["code_lines"]) == (len(quiz.load("01")), 2, 0)
-    assert lesson_time.minutes(main)[1] == (
-        len(quiz.load("01")) * lesson_time.QUIZ_MINUTES + 2 * lesson_time.EXERCISE_MINUTES
-    )
+    parts = lesson_time.study(nb)
+    questions = len(quiz.load("01"))
+    assert (parts["main"]["quiz"], parts["main"]["exercises"]) == (questions, 0)
+    assert (parts["exercises"]["exercises"], parts["exercises"]["code_lines"]) == (2, 8)
+    assert lesson_time.minutes(parts["main"])[1] == questions * lesson_time.QUIZ_MINUTES
+    exercise_minutes = 2 * lesson_time.EXERCISE_MINUTES + 1
+    assert round(sum(lesson_time.minutes(parts["exercises"]))) == exercise_minutes
+    line = lesson_time.planned_time(nb, 10)
+    assert line.endswith(f" + 연습 문제 약 {exercise_minutes}분")
+    assert lesson_time.stated_minutes(line)[1] == exercise_minutes
 
 
 def test_optional_cells_are_counted_apart_and_named_after_the_main_path():
@@ -102,16 +109,16 @@ def test_optional_cells_are_counted_apart_and_named_after_the_main_path():
     assert 5 < sum(lesson_time.minutes(parts["optional"])) < 5.1
     line = lesson_time.planned_time(nb, 10)
     assert line.endswith(" + [더 알아보기] 약 5분")
-    assert lesson_time.stated_minutes(line)[1] == 5
+    assert lesson_time.stated_minutes(line)[2] == 5
     assert lesson_time.stated_seconds(line) == 10
 
 
 def test_lines_of_the_former_rule_are_still_read_and_rewritten():
     assert lesson_time.stated_seconds(OLD_LINE.replace("1초", "44초")) == 44
-    assert lesson_time.stated_minutes(OLD_LINE.replace("약 1분 (", "약 17분 (")) == (17, 0)
+    assert lesson_time.stated_minutes(OLD_LINE.replace("약 1분 (", "약 17분 (")) == (17, 0, 0)
     nb = lesson(words=300)
     assert lesson_time.set_planned_time(nb, 12)
-    assert "문제 약 0분" in title_cell(nb).source and OLD_LINE not in title_cell(nb).source
+    assert "확인 문제 약 0분" in title_cell(nb).source and OLD_LINE not in title_cell(nb).source
 
 
 def test_rewriting_the_line_reports_a_change_once():
@@ -129,12 +136,11 @@ def test_a_title_without_the_line_gets_a_message_that_says_what_to_add():
         lesson_time.set_planned_time(nb, 10)
 
 
-def test_the_index_shows_both_parts_or_a_dash():
-    assert lesson_time.time_text((25, 0)) == "약 25분"
-    assert lesson_time.time_text((25, 12)) == "약 25분 + [더 알아보기] 약 12분"
-    assert lesson_time.time_text(None) == "—"
-    assert lesson_time.total_minutes([(25, 0), (30, 12)]) == (55, 12)
-    assert lesson_time.total_minutes([(25, 0), None]) is None
+def test_the_index_totals_each_part_and_shows_a_dash_where_nothing_is_stated():
+    assert lesson_time.total_minutes([(25, 10, 0), (30, 5, 12)]) == (55, 15, 12)
+    assert lesson_time.total_minutes([(25, 0, 0), None]) is None
+    assert lesson_time.time_columns((25, 0, 12)) == ["약 25분", "—", "약 12분"]
+    assert lesson_time.time_columns(None) == ["—"] * 3
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)

@@ -22,10 +22,12 @@ questions:
   These two are argued, not measured.
 - running: the seconds `make budget` measured running the lesson top to bottom in a fresh kernel.
 
-Cells tagged ``optional`` (a [더 알아보기] section, or questions a lesson marks so) are counted apart:
-the line states the main path's minutes, then the optional parts'. The run time is measured for the
-whole notebook, so all of it counts on the main path. `make guide` rewrites the line in every lesson
-whenever it writes the guide's table, so the two always show the same measurement.
+The main path is the lesson's text, code and 확인 문제: what a class does together. The 연습 문제
+section is practice a student does afterwards, and cells tagged ``optional`` (a [더 알아보기] section)
+are side topics: both are counted apart, and the line states the main path's minutes, then the
+exercises', then the optional parts'. The run time is measured for the whole notebook, so all of it
+counts on the main path. `make guide` rewrites the line in every lesson whenever it writes the guide's
+table, so the two always show the same measurement.
 """
 
 import re
@@ -38,13 +40,16 @@ QUIZ_MINUTES = 1
 EXERCISE_MINUTES = 5
 OPTIONAL = "optional"
 OPTIONAL_NAME = "[더 알아보기]"
-# The 문제 part and the optional part are absent from lines written before this rule: still read.
+EXERCISES_NAME = "연습 문제"
+# Lines written by earlier rules (no questions part, "문제" for both kinds, no exercises part): still read.
 LINE = re.compile(
-    r"\*\*예상 시간\*\*: 약 (?P<main>\d+)분 \(읽기 약 \d+분, (?:문제 약 \d+분, )?"
-    r"실행 약 (?P<run>\d+)초\)(?: \+ \[더 알아보기\] 약 (?P<optional>\d+)분)?"
+    r"\*\*예상 시간\*\*: 약 (?P<main>\d+)분 \(읽기 약 \d+분, (?:(?:확인 )?문제 약 \d+분, )?"
+    r"실행 약 (?P<run>\d+)초\)(?: \+ 연습 문제 약 (?P<exercises>\d+)분)?"
+    r"(?: \+ \[더 알아보기\] 약 (?P<optional>\d+)분)?"
 )
+PARTS = ("main", "exercises", "optional")
 QUIZ_CALL = re.compile(r"quiz\.show\(\s*[\"'](\d\d)[\"']\s*\)")
-EXERCISES = "## 연습 문제"
+EXERCISES = f"## {EXERCISES_NAME}"
 EXERCISE_ITEM = re.compile(r"^\d+\.\s")
 LINK_TARGET = re.compile(r"\]\([^)]*\)|<!--.*?-->", re.S)
 
@@ -68,22 +73,26 @@ def _quiz_questions(cell):
 
 
 def study(nb):
-    """What a student reads and answers, on the main path and in the optional parts.
+    """What a student reads and answers on the main path, in the 연습 문제 and in the optional parts.
 
-    Returns ``{"main": counts, "optional": counts}``, each counts a dict of ``words`` (어절 of the
-    markdown), ``code_lines``, ``quiz`` (questions) and ``exercises``.
+    Returns ``{"main": counts, "exercises": counts, "optional": counts}``, each counts a dict of
+    ``words`` (어절 of the markdown), ``code_lines``, ``quiz`` (questions) and ``exercises``.
     """
-    parts = {
-        path: dict.fromkeys(("words", "code_lines", "quiz", "exercises"), 0) for path in ("main", "optional")
-    }
+    parts = {part: dict.fromkeys(("words", "code_lines", "quiz", "exercises"), 0) for part in PARTS}
     section = None
     for cell in nb.cells:
         if cell.get("id") in navigation.NAV_IDS:
             continue
-        counts = parts["optional" if OPTIONAL in cell.metadata.get("tags", []) else "main"]
+        lines = cell.source.splitlines() if cell.cell_type == "markdown" else []
+        if lines and lines[0].startswith("## "):
+            section = lines[0].strip()
+        if OPTIONAL in cell.metadata.get("tags", []):
+            counts = parts["optional"]
+        else:
+            counts = parts["exercises" if section == EXERCISES else "main"]
         if cell.cell_type == "markdown":
             counts["words"] += _words(cell.source)
-            for line in cell.source.splitlines():
+            for line in lines[1:]:
                 if line.startswith("## "):
                     section = line.strip()
                 elif section == EXERCISES and EXERCISE_ITEM.match(line):
@@ -106,12 +115,15 @@ def planned_time(nb, seconds):
     reading, questions = minutes(parts["main"])
     run = max(1, round(seconds))
     total = round(reading + questions + run / 60)
-    line = (
-        f"**예상 시간**: 약 {total}분 (읽기 약 {max(1, round(reading))}분, 문제 약 {round(questions)}분, "
-        f"실행 약 {run}초)"
+    parts_text = f"읽기 약 {max(1, round(reading))}분, 확인 문제 약 {round(questions)}분, 실행 약 {run}초"
+    line = f"**예상 시간**: 약 {total}분 ({parts_text})"
+    return line + _extra(*(round(sum(minutes(parts[part]))) for part in PARTS[1:]))
+
+
+def _extra(exercises, optional):
+    return (f" + {EXERCISES_NAME} 약 {exercises}분" if exercises else "") + (
+        f" + {OPTIONAL_NAME} 약 {optional}분" if optional else ""
     )
-    optional = round(sum(minutes(parts["optional"])))
-    return line + (f" + {OPTIONAL_NAME} 약 {optional}분" if optional else "")
 
 
 def stated_seconds(title_source):
@@ -121,25 +133,24 @@ def stated_seconds(title_source):
 
 
 def stated_minutes(title_source):
-    """(main path, optional parts) minutes a title cell states, or None if it has no 예상 시간 line."""
+    """(main path, 연습 문제, optional parts) minutes a title states; None if it has no 예상 시간 line."""
     match = LINE.search(title_source)
-    return (int(match.group("main")), int(match.group("optional") or 0)) if match else None
+    return tuple(int(match.group(part) or 0) for part in PARTS) if match else None
 
 
-def time_text(stated):
-    """00's table cell for ``stated_minutes``' pair (None: not stated yet)."""
+def time_columns(stated):
+    """00's table cells for ``stated_minutes``' triple ("—" where a lesson states none yet)."""
     if stated is None:
-        return "—"
-    main, optional = stated
-    return f"약 {main}분" + (f" + {OPTIONAL_NAME} 약 {optional}분" if optional else "")
+        return ["—"] * len(PARTS)
+    return [f"약 {minutes}분" if minutes else "—" for minutes in stated]
 
 
 def total_minutes(stated):
-    """The sum of several ``stated_minutes`` pairs, or None if any lesson states none."""
+    """The sum of several ``stated_minutes`` triples, or None if any lesson states none."""
     stated = list(stated)
-    if any(pair is None for pair in stated):
+    if any(triple is None for triple in stated):
         return None
-    return sum(main for main, _ in stated), sum(optional for _, optional in stated)
+    return tuple(sum(column) for column in zip(*stated))
 
 
 def set_planned_time(nb, seconds):

@@ -32,6 +32,7 @@ from pathlib import Path
 import lesson_time
 import nbformat
 from binder_env import launch_url
+from tabulate import tabulate
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -130,26 +131,30 @@ def help_line(repo_url):
     return f"막히거나 이상한 곳이 있으면 [질문이나 오류 신고]({repo_url}/issues/new/choose)로 알려 주세요."
 
 
-def lesson_table(names, titles, repo_url, link_prefix="", times=None):
-    """Markdown table of the lessons, each with a link to open it and a Binder launch link.
+def lesson_table(names, titles, repo_url, link_prefix="", times=None, binder=True):
+    """Markdown table of the lessons, each with a link to open it and launch links (Colab; Binder unless
+    ``binder`` is false: the README's Binder badge opens the course once).
 
-    ``times`` ({name: lesson_time.stated_minutes(...)}) adds 00's 예상 시간 column and a total row.
+    ``times`` ({name: lesson_time.stated_minutes(...)}) adds 00's 예상 시간 columns (main path, 연습 문제,
+    [더 알아보기]) and a total row.
     """
-    rows = ["| 번호 | 레슨 | Binder에서 열기 | Colab에서 열기 |", "|:---:|---|:---:|:---:|"]
-    if times is not None:
-        rows = [rows[0] + " 예상 시간 |", rows[1] + "---|"]
+    headers = ["번호", "레슨", *(["Binder에서 열기"] if binder else []), "Colab에서 열기"]
+    rows = []
     for name, text in zip(names, titles):
         if name == INDEX:
             continue
         text = re.sub(r"^\d\d\.\s*", "", text)  # the number has its own column
-        row = (
-            f"| {name[:2]} | [{text}]({link_prefix}{name}) "
-            f"| [열기]({binder_url(repo_url, name)}) | [열기]({colab_url(repo_url, name)}) |"
-        )
-        rows.append(row if times is None else f"{row} {lesson_time.time_text(times.get(name))} |")
+        links = [f"[열기]({binder_url(repo_url, name)})"] if binder else []
+        links.append(f"[열기]({colab_url(repo_url, name)})")
+        rows.append([name[:2], f"[{text}]({link_prefix}{name})", *links])
     if times is not None:
-        rows.append(f"| | 합계 | | | {lesson_time.time_text(lesson_time.total_minutes(times.values()))} |")
-    return "\n".join(rows)
+        headers += ["예상 시간 (본 과정)", lesson_time.EXERCISES_NAME, lesson_time.OPTIONAL_NAME]
+        for row, name in zip(rows, (n for n in names if n != INDEX)):
+            row += lesson_time.time_columns(times.get(name))
+        total = lesson_time.time_columns(lesson_time.total_minutes(times.values()))
+        rows.append(["", "합계", *[""] * (len(headers) - 5), *total])
+    align = ["center"] + ["left"] * (len(headers) - 1)
+    return tabulate(rows, headers, tablefmt="pipe", colalign=align, disable_numparse=True)
 
 
 def binder_badge(repo_url, notebook=INDEX):
@@ -258,7 +263,7 @@ def generate(root=ROOT):
             changed[path] = after
     readme = root / "README.md"
     text = readme.read_text(encoding="utf-8")
-    new = replace_between(text, "lessons", lesson_table(names, titles, repo, "notebooks/"))
+    new = replace_between(text, "lessons", lesson_table(names, titles, repo, "notebooks/", binder=False))
     new = replace_between(new, "binder", binder_badge(repo))
     if new != text:
         changed[readme] = new
