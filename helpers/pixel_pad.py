@@ -14,7 +14,7 @@ import numpy as np
 
 from helpers.drawing import EmptyDrawingError, preprocess_drawing
 from helpers.drawing import draw_stroke as draw_stroke_into
-from helpers.widgets import LessonWidget, show_drawing_prediction
+from helpers.widgets import drawing_widget, show_drawing_prediction
 
 INK, PAPER = "#000000", "#ffffff"
 
@@ -91,12 +91,8 @@ def pixel_pad(model, *, squares=16, square_px=20):
     for index, button in enumerate(buttons):
         button.on_click(lambda _, index=index: toggle(index))
     clear_button.on_click(clear)
-    box = LessonWidget(
-        "pixel_pad",
-        [widgets.HBox([board, widgets.VBox([clear_button, info])]), output],
-        lambda: f"{squares}x{squares} squares, click to draw",
-    )
-    box.grid, box.buttons, box.output, box.info = grid, buttons, output, info
-    box.draw_stroke, box.clear = draw_stroke, clear
+    summary = f"{squares}x{squares} squares, click to draw"
+    box = drawing_widget("pixel_pad", summary, board, clear_button, output, info, draw_stroke, clear)
+    box.grid, box.buttons = grid, buttons
     predict()
     return box

@@ -48,6 +48,13 @@ class LessonWidget(widgets.VBox):
         return f"{self._name}: {self._summary()}"
 
 
+def _explorer(name, controls, output, text, summary):
+    """Lessons 01 and 07: a row of controls, the figure (``output``) below them, then a line of text."""
+    box = LessonWidget(name, [widgets.HBox(controls), output, text], summary)
+    box.output = output
+    return box
+
+
 def _png_output(fig, text):
     """Render ``fig`` to a PNG display output for an ``Output`` widget, then close it."""
     buffer = io.BytesIO()
@@ -116,12 +123,12 @@ def activation_explorer(function="relu", x_range=(-5.0, 5.0)):
     chooser.observe(update, names="value")
     span.observe(update, names="value")
     update()
-    box = LessonWidget(
-        "activation_explorer",
-        [widgets.HBox([chooser, span]), output, info],
-        lambda: f"{chooser.value} on [{span.value[0]:.1f}, {span.value[1]:.1f}]",
-    )
-    box.function, box.x_range, box.output, box.info = chooser, span, output, info
+
+    def summary():
+        return f"{chooser.value} on [{span.value[0]:.1f}, {span.value[1]:.1f}]"
+
+    box = _explorer("activation_explorer", [chooser, span], output, info, summary)
+    box.function, box.x_range, box.info = chooser, span, info
     return box
 
 
@@ -325,20 +332,28 @@ def prediction_explorer(model_or_predictions, x_test, t_test):
     index.observe(update, names="value")
     mistakes_only.observe(toggle, names="value")
     update()
-    box = LessonWidget(
-        "prediction_explorer",
-        [widgets.HBox([index, mistakes_only]), output, caption],
-        lambda: (
-            f"test image {shown_index()} of {len(x_test):,}"
-            + (", mistakes only" if mistakes_only.value else "")
-        ),
-    )
-    box.index, box.mistakes_only, box.output, box.caption = index, mistakes_only, output, caption
-    box.shown_index = shown_index
+
+    def summary():
+        only = ", mistakes only" if mistakes_only.value else ""
+        return f"test image {shown_index()} of {len(x_test):,}{only}"
+
+    box = _explorer("prediction_explorer", [index, mistakes_only], output, caption, summary)
+    box.index, box.mistakes_only, box.caption, box.shown_index = index, mistakes_only, caption, shown_index
     return box
 
 
 # --- lesson 10: draw a digit --------------------------------------------------------------------
+
+
+def drawing_widget(name, summary, board, clear_button, output, info, draw_stroke, clear):
+    """The canvas and the pixel pad: the board beside Clear and the prediction's line, the image and
+    its probabilities (``output``) below; ``summary`` is the widget's text form."""
+    box = LessonWidget(
+        name, [widgets.HBox([board, widgets.VBox([clear_button, info])]), output], lambda: summary
+    )
+    box.clear_button, box.output, box.info = clear_button, output, info
+    box.draw_stroke, box.clear = draw_stroke, clear
+    return box
 
 
 def show_drawing_prediction(box, model, image, output, info):
@@ -442,13 +457,8 @@ def digit_canvas(model, *, size=280, line_width=22):
     canvas.on_mouse_up(mouse_up)
     canvas.on_mouse_out(mouse_up)
     clear_button.on_click(clear)
-    box = LessonWidget(
-        "digit_canvas",
-        [widgets.HBox([canvas, widgets.VBox([clear_button, info])]), output],
-        lambda: f"{size}x{size} canvas, brush {line_width} px",
-    )
-    box.canvas, box.clear_button, box.output, box.info = canvas, clear_button, output, info
-    box.draw_stroke, box.clear = draw_stroke, clear
-    box.ink = state["ink"]
+    summary = f"{size}x{size} canvas, brush {line_width} px"
+    box = drawing_widget("digit_canvas", summary, canvas, clear_button, output, info, draw_stroke, clear)
+    box.canvas, box.ink = canvas, state["ink"]
     show_prediction()
     return box
