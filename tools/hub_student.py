@@ -1,9 +1,11 @@
 """One student at a JupyterHub, as their browser and JupyterLab drive it (`make hub-check`).
 
 The login form, a token of their own, a server, the course's nbgitpuller link, the lesson through
-the server's contents API, and kernels through the hub's proxy with jupyter-kernel-client.
+the server's contents API, and a kernel started as JupyterLab starts one, driven through the hub's
+proxy with jupyter-kernel-client. Each student's numbers are a row of the class's table.
 """
 
+import contextlib
 import json
 import pwd
 import time
@@ -13,26 +15,60 @@ from urllib.parse import urlencode
 import nbformat
 import psutil
 import requests
-from budget import MB, PeakRSS
 from compat import printed_accuracy
+from process_memory import MB, PeakRSS
+from tabulate import tabulate
 
 HOMES = Path(__file__).resolve().parent.parent / "build" / "hub" / "home"
 REPO_NAME, BRANCH, LESSON = "deep-learning-architecture", "main", "notebooks/06_training.ipynb"
-ACCURACY_BAND = (0.965, 0.985)  # what 06's check cell asserts: trained numbers differ between CPUs
+COLUMNS = (
+    "student",
+    "idle MB",
+    "peak MB",
+    "kernel idle MB",
+    "after cull MB",
+    "CPU s",
+    "run s",
+    "test accuracy",
+)
+
+
+def table(rows):
+    """The students' rows (MB = 10**6 bytes of RSS) and their total (for run s: the slowest)."""
+    total = {column: sum(row[column] for row in rows) for column in COLUMNS[1:6]}
+    total |= {"student": f"total ({len(rows)})", "run s": max(row["run s"] for row in rows)}
+    return tabulate(
+        [[row.get(column) for column in COLUMNS] for row in [*rows, total]],
+        COLUMNS,
+        tablefmt="github",
+        floatfmt=["", *[",.0f"] * 6, ".4f"],
+        missingval="-",
+    )
 
 
 def tree_mb(pid):
-    sampler = PeakRSS(pid)  # the course's sampler of a process tree, read once
+    """The RSS of a process and its children now, counted as the course's sampler counts it."""
+    sampler = PeakRSS(pid)
     sampler.sample()
     return sampler.peak / MB
 
 
 def wait_for(condition, timeout, what):
+    """Poll ``condition`` every second; a server that refuses connections yet counts as not ready."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        with contextlib.suppress(requests.ConnectionError):
+            if condition():
+                return
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} did not happen in {timeout:.0f} s")
         time.sleep(1)
+
+
+def last_event(stream):
+    """The last event of a server-sent event stream (the hub's spawn progress, nbgitpuller's pull)."""
+    events = [json.loads(line[5:]) for line in stream.splitlines() if line.startswith("data:")]
+    return events[-1] if events else {"no event in": stream[:200]}
 
 
 def expect(reply, *status):
@@ -50,63 +86,40 @@ class Student:
         self.lesson = f"/user/{name}/api/contents/{REPO_NAME}/{LESSON}"
 
     def api(self, method, path, **kwargs):
-        return requests.request(
-            method,
-            self.hub.url + path,
-            timeout=60,
-            **kwargs,
-            headers={"Authorization": f"token {self.token}"},
-        )
+        kwargs.setdefault("timeout", 60)
+        headers = {"Authorization": f"token {self.token}"}
+        return requests.request(method, self.hub.url + path, headers=headers, **kwargs)
 
     def start(self):
-        """The login form, as a browser fills it in; a token, as the hub's token page gives; a server."""
-        self.web.get(self.hub.url + "/hub/login", timeout=60)
-        expect(
-            self.web.post(
-                self.hub.url + "/hub/login",
-                allow_redirects=False,
-                timeout=60,
-                data={
-                    "username": self.name,
-                    "password": self.hub.password,
-                    "_xsrf": self.web.cookies["_xsrf"],
-                },
-            ),
-            302,
-        )
-        self.token = expect(
-            self.web.post(
-                f"{self.hub.url}/hub/api/users/{self.name}/tokens",
-                json={},
-                timeout=60,
-                headers={"X-XSRFToken": self.web.cookies["_xsrf"]},
-            ),
-            201,
-        ).json()["token"]
+        """The login form, as a browser fills it in; a token, as the hub's token page makes one; a server."""
+        hub = f"{self.hub.url}/hub"
+        self.web.get(f"{hub}/login", timeout=60)  # sets the _xsrf cookie a form sends back
+        form = {"username": self.name, "password": self.hub.password, "_xsrf": self.web.cookies["_xsrf"]}
+        expect(self.web.post(f"{hub}/login", data=form, allow_redirects=False, timeout=60), 302)
+        xsrf = {"X-XSRFToken": self.web.cookies["_xsrf"]}  # a new one: logging in changed it
+        token = self.web.post(f"{hub}/api/users/{self.name}/tokens", json={}, headers=xsrf, timeout=60)
+        self.token = expect(token, 201).json()["token"]
         expect(self.api("POST", f"/hub/api/users/{self.name}/server"), 201, 202)
-        wait_for(
-            lambda: (self.api("GET", f"/hub/api/users/{self.name}").json()["servers"].get("") or {}).get(
-                "ready"
-            ),
-            300,
-            f"{self.name}'s server start",
-        )
-        self.uid = pwd.getpwnam(self.name).pw_uid
+        progress = self.api("GET", f"/hub/api/users/{self.name}/server/progress", timeout=300)
+        if not (event := last_event(expect(progress, 200).text)).get("ready"):
+            raise RuntimeError(f"{self.name}'s server did not start: {event}")
+        # The spawner tells the server whose it is; which Unix user runs it is checked, not assumed.
         self.pid = next(
             p.pid
-            for p in psutil.process_iter(["uids", "cmdline"])
-            if p.info["uids"].real == self.uid
+            for p in psutil.process_iter(["environ", "cmdline"])
+            if (p.info["environ"] or {}).get("JUPYTERHUB_USER") == self.name
             and "jupyterhub-singleuser" in " ".join(p.info["cmdline"] or [])
         )
+        if psutil.Process(self.pid).uids().real != pwd.getpwnam(self.name).pw_uid:
+            raise RuntimeError(f"{self.name}'s server does not run as {self.name}")
 
     def pull(self):
         """Open the nbgitpuller link as a browser does, then the pull its page starts (an event stream)."""
         expect(self.web.get(self.hub.link, timeout=120), 200)
         query = urlencode({"repo": self.hub.remote, "branch": BRANCH})
         stream = expect(self.web.get(f"{self.base}/git-pull/api?{query}", timeout=600), 200).text
-        events = [json.loads(line[5:]) for line in stream.splitlines() if line.startswith("data:")]
-        if not events or events[-1].get("phase") != "finished":
-            raise RuntimeError(f"{self.name}'s pull did not finish: {(events or [stream[:200]])[-1]}")
+        if (event := last_event(stream)).get("phase") != "finished":
+            raise RuntimeError(f"{self.name}'s pull did not finish: {event}")
 
     def notebook(self):
         return nbformat.from_dict(expect(self.api("GET", self.lesson), 200).json()["content"])
@@ -116,11 +129,16 @@ class Student:
         The kernel stays, idle and with no connection, as after closing the tab."""
         from jupyter_kernel_client import JupyterKernelClient  # the hub's environment has it (noxfile.py)
 
+        # Started by the server's API, as JupyterLab starts one: a client that did not start a kernel
+        # never shuts it down (a client that did would, when garbage-collected, before the culler).
+        new = {"name": "python3", "path": f"{REPO_NAME}/notebooks"}
+        kernel_id = expect(self.api("POST", f"/user/{self.name}/api/kernels", json=new), 201).json()["id"]
         # The token in a header: a single-user server takes one in the URL only from browsers.
+        auth = {"Authorization": f"token {self.token}"}
         kernel = JupyterKernelClient(
-            server_url=self.base, token=self.token, headers={"Authorization": f"token {self.token}"}
+            server_url=self.base, token=self.token, headers=auth, kernel_id=kernel_id
         )
-        kernel.start(path=f"{REPO_NAME}/notebooks")
+        kernel.start()
         stdout = []
         try:
             for number, source in enumerate(sources, 1):
@@ -132,28 +150,24 @@ class Student:
                         f"{self.name}, cell {number}: {error.get('ename')}: {error.get('evalue')}"
                     )
         finally:
-            kernel.stop(shutdown_kernel=False)
+            kernel.stop()
         return "".join(stdout)
 
     def kernels(self):
         return [p for p in psutil.Process(self.pid).children() if "ipykernel" in " ".join(p.cmdline())]
 
     def run_lesson(self):
-        """Every code cell of the student's copy of the lesson, memory sampled by the course's sampler."""
+        """Every code cell of the student's copy of the lesson, whose check cells judge the training;
+        memory sampled by the course's sampler."""
         sampler, start = PeakRSS(self.pid, interval=0.1), time.perf_counter()
         sampler.start()
         try:
             stdout = self.run_cells([c.source for c in self.notebook().cells if c.cell_type == "code"])
         finally:
             self.row["peak MB"] = sampler.stop() / MB
-        self.row.update(
-            {
-                "kernel idle MB": tree_mb(self.pid),
-                "run s": time.perf_counter() - start,
-                "CPU s": sum(sum(k.cpu_times()[:2]) for k in self.kernels()),
-                "test accuracy": printed_accuracy(stdout),
-            }
-        )
-        low, high = ACCURACY_BAND
-        if not low <= (self.row["test accuracy"] or 0) <= high:
-            raise RuntimeError(f"{self.name}: test accuracy {self.row['test accuracy']}, not {low}-{high}")
+        self.row |= {
+            "kernel idle MB": tree_mb(self.pid),
+            "run s": time.perf_counter() - start,
+            "CPU s": sum(sum(k.cpu_times()[:2]) for k in self.kernels()),
+            "test accuracy": printed_accuracy(stdout),
+        }
