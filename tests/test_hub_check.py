@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import hub_check
 import hub_student
@@ -224,3 +225,28 @@ def test_a_pull_or_a_start_is_judged_by_the_last_event_of_its_stream():
     stream = 'data: {"phase": "running"}\n\n: keepalive\n\ndata: {"phase": "finished"}\n\n'
     assert hub_student.last_event(stream) == {"phase": "finished"}
     assert "502 Bad Gateway" in str(hub_student.last_event("<html>502 Bad Gateway</html>"))  # for the message
+
+
+def test_a_kernel_that_ended_is_not_counted_while_its_server_has_not_reaped_it():
+    server = subprocess.Popen(  # a running kernel and an ended one it does not wait for (a zombie)
+        [
+            sys.executable,
+            "-c",
+            "import subprocess, sys, time\n"
+            "for code in ('import time; time.sleep(60)', 'pass'):\n"
+            "    subprocess.Popen([sys.executable, '-c', code, 'ipykernel'])\n"
+            "time.sleep(60)",
+        ]
+    )
+    student = hub_student.Student(SimpleNamespace(url="http://127.0.0.1:1"), "dla-student1")
+    student.pid = server.pid
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+            p.status() == psutil.STATUS_ZOMBIE for p in psutil.Process(server.pid).children()
+        ):
+            time.sleep(0.05)
+        assert [p.cmdline()[2] for p in student.kernels()] == ["import time; time.sleep(60)"]
+    finally:
+        for process in [*psutil.Process(server.pid).children(), psutil.Process(server.pid)]:
+            process.kill()

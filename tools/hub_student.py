@@ -154,7 +154,12 @@ class Student:
         return "".join(stdout)
 
     def kernels(self):
-        return [p for p in psutil.Process(self.pid).children() if "ipykernel" in " ".join(p.cmdline())]
+        """The server's live kernels: one that ended is not, also before the server reaps it (a zombie)."""
+        found = []
+        for child in psutil.Process(self.pid).children():
+            with contextlib.suppress(psutil.NoSuchProcess):  # ZombieProcess is one
+                found += [child] if "ipykernel" in " ".join(child.cmdline()) else []
+        return found
 
     def run_lesson(self):
         """Every code cell of the student's copy of the lesson, whose check cells judge the training;
