@@ -25,51 +25,38 @@ DEPLOY = ROOT / "deploy" / "z2jh"
 CONFIG = hub_sizing.read_config(DEPLOY / "config.yaml")
 PASSED_ON = "passed on"  # a mapping the chart hands on as it is (to Kubernetes, to Jupyter)
 ANY_NAME = "*"
+
+
+def leaves(*names):
+    return dict.fromkeys(names)
+
+
 CHART_KEYS = {  # jupyterhub/jupyterhub 4.4.0, values.schema.yaml
     "singleuser": {
-        "image": {"name": None, "tag": None, "pullPolicy": None, "pullSecrets": None},
-        "memory": {"guarantee": None, "limit": None},
-        "cpu": {"guarantee": None, "limit": None},
-        "defaultUrl": None,
-        "cmd": None,
-        "startTimeout": None,
+        "image": leaves("name", "tag", "pullPolicy", "pullSecrets"),
+        "memory": leaves("guarantee", "limit"),
+        "cpu": leaves("guarantee", "limit"),
+        **leaves("defaultUrl", "cmd", "startTimeout"),
         "extraEnv": PASSED_ON,
         "extraFiles": {
-            ANY_NAME: {
-                "mountPath": None,
-                "data": PASSED_ON,
-                "stringData": None,
-                "binaryData": None,
-                "mode": None,
-            }
+            ANY_NAME: {**leaves("mountPath", "stringData", "binaryData", "mode"), "data": PASSED_ON}
         },
         "lifecycleHooks": {"postStart": PASSED_ON, "preStop": PASSED_ON},
-        "storage": {"type": None, "capacity": None, "homeMountPath": None},
+        "storage": leaves("type", "capacity", "homeMountPath"),
     },
-    "cull": {
-        "enabled": None,
-        "users": None,
-        "adminUsers": None,
-        "removeNamedServers": None,
-        "timeout": None,
-        "every": None,
-        "concurrency": None,
-        "maxAge": None,
-    },
+    "cull": leaves(
+        "enabled", "users", "adminUsers", "removeNamedServers", "timeout", "every", "concurrency", "maxAge"
+    ),
     "scheduling": {
-        "userScheduler": {"enabled": None, "replicas": None},
-        "podPriority": {
-            "enabled": None,
-            "globalDefault": None,
-            "defaultPriority": None,
-            "imagePullerPriority": None,
-            "userPlaceholderPriority": None,
-        },
-        "userPlaceholder": {"enabled": None, "replicas": None, "resources": PASSED_ON},
+        "userScheduler": leaves("enabled", "replicas"),
+        "podPriority": leaves(
+            "enabled", "globalDefault", "defaultPriority", "imagePullerPriority", "userPlaceholderPriority"
+        ),
+        "userPlaceholder": {**leaves("enabled", "replicas"), "resources": PASSED_ON},
     },
     "prePuller": {
-        "hook": {"enabled": None, "pullOnlyOnChanges": None},
-        "continuous": {"enabled": None},
+        "hook": leaves("enabled", "pullOnlyOnChanges"),
+        "continuous": leaves("enabled"),
         "pullProfileListImages": None,
         "extraImages": PASSED_ON,
     },
@@ -109,10 +96,9 @@ def test_a_misspelt_key_is_caught(section, wrong):
 def test_memory_per_student_is_derived_from_the_measurements():
     needed = hub_sizing.student_memory()
     memory = CONFIG["singleuser"]["memory"]
-    assert {key: str(memory[key]) for key in ("guarantee", "limit")} == {
-        "guarantee": needed["guarantee"],
-        "limit": needed["limit"],
-    }, f"set singleuser.memory in deploy/z2jh/config.yaml to {needed} (from docs/measurements.json)"
+    assert (str(memory["guarantee"]), str(memory["limit"])) == (needed["guarantee"], needed["limit"]), (
+        f"set singleuser.memory in deploy/z2jh/config.yaml to {needed} (from docs/measurements.json)"
+    )
     # the largest lesson and the server fit the guarantee; every lesson met its goal
     lesson_bytes = (needed["lesson_mb"] + hub_sizing.SERVER_MB) * 1e6
     assert hub_sizing.bytes_of(memory["guarantee"]) >= lesson_bytes
@@ -196,37 +182,53 @@ def test_readme_installs_the_chart_version_the_keys_come_from():
     assert '--appendix "$(cat deploy/z2jh/image-appendix.dockerfile)"' in readme
 
 
-def test_class_sizing_fills_nodes_by_memory_or_cpu():
-    config = {
-        "singleuser": {"memory": {"guarantee": "1280M", "limit": "1920M"}, "cpu": {"guarantee": 0.25}},
+def table_rows(text):
+    """{first cell: the other cells} of the markdown table rows in ``text``: what they say, not how."""
+    rows = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in text.splitlines()
+        if line.startswith("|")
+    ]
+    return {row[0]: row[1:] for row in rows}
+
+
+def class_config(cpu_guarantee=0.25):
+    return {
+        "singleuser": {
+            "memory": {"guarantee": "1280M", "limit": "1920M"},
+            "cpu": {"guarantee": cpu_guarantee, "limit": 2},
+            "extraFiles": {"k": {"data": {"MappingKernelManager": {"cull_idle_timeout": 1200}}}},
+        },
+        "cull": {"timeout": 1800},
         "scheduling": {"userPlaceholder": {"replicas": 20}},
     }
-    sized = hub_sizing.class_sizing(config, 30)
+
+
+def test_class_sizing_fills_nodes_by_memory_or_cpu_and_the_guide_says_so_for_each_class():
+    sized = hub_sizing.class_sizing(class_config(), 30)
     assert (sized["per_node"], sized["bound"], sized["nodes"]) == (20, "memory", 2)  # 28 GB / 1.34 GB
     assert sized["nodes_with_placeholders"] == 3 and sized["placeholders_before"] == 30
-    config["singleuser"]["cpu"]["guarantee"] = 1
-    sized = hub_sizing.class_sizing(config, 100)
+    sized = hub_sizing.class_sizing(class_config(cpu_guarantee=1), 100)
     assert (sized["per_node"], sized["bound"], sized["nodes"]) == (7, "CPU", 15)  # 7.5 CPUs / 1
+    text = hub_sizing.z2jh_section(class_config())
+    assert "학생 **20명**" in text  # 28 GB for students on a node / 1,280 MiB
+    rows = table_rows(text)  # students: nodes, with placeholders, guarantees and limits a node, placeholders
+    assert rows["30"] == ["2", "3", "26.8 GB", "40.3 GB", "30", "20"]
+    assert rows["300"] == ["15", "16", "26.8 GB", "40.3 GB", "300", "20"]
+    assert "20분" in text and "30분 동안 쓰지 않은 서버" in text
 
 
 # --- the instructor guide's sections from the measurements and the config -----------------------
 
 
 def limits(**lessons):
+    record = {"range_mb": [50, 1600], "seconds": 9.5, "unpressured_seconds": 8.0, "peak_rss_mb": 1000}
     return {
         "cgroup": "v1",
         "cores": 2,
         "commit": "abc1234",
         "lessons": {
-            name: {
-                "limit_mb": mb,
-                "at_floor": mb == 50,
-                "range_mb": [50, 1600],
-                "seconds": 9.5,
-                "unpressured_seconds": 8.0,
-                "peak_rss_mb": 1000,
-                "measured": f"2026-12-01 0{i}:00 UTC",
-            }
+            name: {**record, "limit_mb": mb, "at_floor": mb == 50, "measured": f"2026-12-01 0{i}:00 UTC"}
             for i, (name, mb) in enumerate(lessons.items())
         },
     }
@@ -234,7 +236,7 @@ def limits(**lessons):
 
 def test_memory_section_sizes_a_student_from_the_largest_lesson_limit():
     text = hub_sizing.memory_section(limits(**{"01_relu.ipynb": 50, "06_training.ipynb": 850}))
-    assert "| 01_relu.ipynb | ≤ 50 MB | 9.5 초 | 8.0 초 | 1,000 MB |" in text
+    assert table_rows(text)["01_relu.ipynb"] == ["≤ 50 MB", "9.5 초", "8.0 초", "1,000 MB"]
     assert "**850 MB** (06_training.ipynb)" in text
     assert 'mem_guarantee = "1024M"' in text  # 850 + 200 MB server = 1,050 MB, up to 128 MiB steps
     assert 'mem_limit = "1664M"' in text  # + 600 MB for a second kernel left open
@@ -247,23 +249,3 @@ def test_memory_section_says_what_is_missing():
     unfinished["lessons"]["06_training.ipynb"]["seconds"] = None
     text = hub_sizing.memory_section(unfinished)
     assert "1,600 MB에서도 끝나지 않음" in text and "학생 한 명의 메모리를 정할 수 없습니다" in text
-
-
-def test_z2jh_section_sizes_each_class_from_the_config():
-    config = {
-        "singleuser": {
-            "memory": {"guarantee": "1280M", "limit": "1920M"},
-            "cpu": {"guarantee": 0.25, "limit": 2},
-            "extraFiles": {"k": {"data": {"MappingKernelManager": {"cull_idle_timeout": 1200}}}},
-        },
-        "cull": {"timeout": 1800},
-        "scheduling": {"userPlaceholder": {"replicas": 20}},
-    }
-    text = hub_sizing.z2jh_section(config)
-    assert "학생 **20명**" in text  # 28 GB for students on a node / 1,280 MiB
-    rows = [line for line in text.splitlines() if line.startswith("| 30 |") or line.startswith("| 300 |")]
-    assert rows == [
-        "| 30 | 2 | 3 | 26.8 GB | 40.3 GB | 30 | 20 |",
-        "| 300 | 15 | 16 | 26.8 GB | 40.3 GB | 300 | 20 |",
-    ]
-    assert "20분" in text and "30분 동안 쓰지 않은 서버" in text
