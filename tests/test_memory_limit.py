@@ -93,16 +93,19 @@ def test_goal_is_within_1000_mb_and_says_what_missed():
     ]
 
 
-def test_saving_merges_lessons_and_keeps_other_sections(tmp_path):
+def test_saving_merges_lessons_keeps_other_sections_and_stamps_the_last_run(tmp_path):
     path = tmp_path / "measurements.json"
     path.write_text('{"other": {"kept": true}}')
-    memory_limit.save({"06_training.ipynb": lesson(900)}, {"cgroup": "v1"}, path)
+    first = {"cpu": "first", "cores": 2, "load_average_at_start": [4.0, 3.0, 2.0]}
+    memory_limit.save({"06_training.ipynb": lesson(900)}, {"cgroup": "v1"}, first, path)
+    again = {**first, "cpu": "again"}
     memory_limit.save(
-        {"07_prediction.ipynb": lesson(850), "06_training.ipynb": lesson(925)}, {"cgroup": "v2"}, path
+        {"07_prediction.ipynb": lesson(850), "06_training.ipynb": lesson(925)}, {"cgroup": "v2"}, again, path
     )
     saved = memory_limit.load(path)
     assert saved["lessons"] == {"06_training.ipynb": lesson(925), "07_prediction.ipynb": lesson(850)}
-    assert saved["cgroup"] == "v2" and '"other": {\n  "kept": true' in path.read_text()
+    assert saved["cgroup"] == "v2" and saved["cpu"] == "again" and saved["date"] and saved["commit"]
+    assert '"other": {\n  "kept": true' in path.read_text()
     assert memory_limit.load(tmp_path / "missing.json") == {"lessons": {}}
 
 

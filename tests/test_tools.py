@@ -1,11 +1,15 @@
-"""tools/: notebook normalization and the environment file."""
+"""tools/: notebook normalization, the environment file, a new process per measurement, measurements."""
 
 import json
+import os
 import uuid
 
 import environment_file
 import execute_notebooks
+import fresh_process
+import measurements
 import nbformat
+import pytest
 
 VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -98,3 +102,25 @@ def test_format_only_stores_a_notebook_normalized_and_keeps_its_outputs(tmp_path
     assert text == nbformat.writes(stored) + "\n" and "# 01. 제목" in text
     assert "execution" not in stored.cells[1].metadata
     assert stored.cells[1].execution_count == 1 and stored.cells[1].outputs[0].data["text/plain"] == "VBox()"
+
+
+def test_a_fresh_process_gets_its_environment_and_leaves_this_one_alone():
+    assert fresh_process.call(os.getpid) != os.getpid()
+    assert fresh_process.call(os.getenv, "DLA_FRESH", env={"DLA_FRESH": "set"}) == "set"
+    assert os.getenv("DLA_FRESH") is None
+    with pytest.raises(ValueError):
+        fresh_process.call(int, "not a number")  # raised here, as if called here
+
+
+def test_a_section_is_stamped_and_a_missing_one_names_its_command(tmp_path):
+    path = tmp_path / "measurements.json"
+    started = measurements.machine()
+    measurements.save("budget", {"lessons": {"x": 1}}, started, path)
+    measurements.save("other", {"kept": True}, started, path)
+    section = measurements.load("budget", path)
+    assert section["lessons"] == {"x": 1} and measurements.load("other", path)["kept"]
+    assert section["commit"] and section["date"].endswith("UTC") and section["cores"] == os.cpu_count()
+    assert len(section["load_average_at_start"]) == 3 and section["cpu"]
+    assert section["date"][:10] in measurements.stamp_text(section)
+    with pytest.raises(SystemExit, match="'seed_spread'.*run `python tools/seed_spread.py`"):
+        measurements.require("seed_spread", "python tools/seed_spread.py", path)

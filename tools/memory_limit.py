@@ -218,11 +218,11 @@ def missed_goal(lessons, goal_mb=GOAL_MB):
     ]
 
 
-def save(lessons, about, path=measurements.PATH):
-    """Merge ``lessons`` (and ``about``: how they were measured) into the file's section."""
+def save(lessons, about, started, path=measurements.PATH):
+    """Merge ``lessons`` into the file's section with ``about`` (how) and ``started`` (the machine then)."""
     section = load(path)
     section["lessons"] = dict(sorted({**section["lessons"], **lessons}.items()))
-    measurements.save(SECTION, {**section, **about}, path)
+    measurements.save(SECTION, {**section, **about}, started, path)
 
 
 def load(path=measurements.PATH):
@@ -239,6 +239,7 @@ def main(argv=None):
     parser.add_argument("--output", type=Path, default=measurements.PATH, help="docs/measurements.json")
     parser.add_argument("--trial", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    started = measurements.machine()
     quiet_tensorflow()  # kernels inherit this process's environment
     if args.trial:
         return trial_child(*args.trial)
@@ -280,8 +281,8 @@ def main(argv=None):
             )
     minutes = (time.perf_counter() - start) / 60
     print(f"\n{table(lessons)}\n\nBisection took {minutes:.1f} min on {os.cpu_count()} cores.")
-    about = {"cgroup": f"v{place[0]}", "cores": os.cpu_count(), "goal_mb": GOAL_MB, "slowdown": SLOWDOWN}
-    save(lessons, about, args.output)
+    about = {"cgroup": f"v{place[0]}", "goal_mb": GOAL_MB, "slowdown": SLOWDOWN}
+    save(lessons, about, started, args.output)
     print(f"wrote {args.output}")
     missed = missed_goal(lessons)
     if missed:
