@@ -3,7 +3,7 @@
 Each notebook runs top to bottom in a fresh kernel started in notebooks/ (as JupyterLab does), with
 the environment of this process (so MNIST_NPZ is honoured) and the course's TensorFlow settings.
 Then it is written back normalized: sorted keys, Hangul as is, no execution timestamps. Where a new
-output differs from the stored one only in what tests/nbval_sanitize.cfg masks (Keras step
+output differs from the stored one only in what nbval_sanitize.cfg masks for `make test` too (Keras step
 timings, the kernel's temporary file names, ...), the stored text is kept: both are real outputs
 of this code, and re-running an unchanged notebook leaves `git diff` empty.
 
@@ -23,14 +23,14 @@ import time
 from pathlib import Path
 
 import nbformat
-from navigation import notebook_paths
+from navigation import ROOT, notebook_paths
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from helpers.environment import quiet_tensorflow
 
 KERNEL = "python3"
-SANITIZE = Path(__file__).resolve().parent.parent / "tests" / "nbval_sanitize.cfg"
+SANITIZE = ROOT / "nbval_sanitize.cfg"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
