@@ -3,9 +3,12 @@
 import os
 
 import budget
+import measurements
 import process_memory
 import psutil
 import pytest
+from markdown_tables import tables
+from navigation import notebook_paths
 
 
 def row(name, seconds, peak_mb, error=None):
@@ -20,21 +23,52 @@ ROWS = [
 
 
 def test_table_has_one_row_per_notebook_and_a_total():
-    lines = budget.markdown_table(ROWS).splitlines()
-    assert lines[0] == "| notebook | wall s | peak RSS MB |"
-    assert lines[1] == "|---|---:|---:|"
-    assert lines[2] == "| 00_index.ipynb | 1.2 | 95 |"
-    assert lines[3] == "| 06_training.ipynb | 41.1 | 1,013 |"
+    rows = tables(budget.markdown_table(ROWS))[0]
+    assert [r["notebook"] for r in rows[:-1]] == [r["notebook"] for r in ROWS]
+    assert [float(r["wall s"]) for r in rows[:-1]] == [1.2, 41.1, 12.0]
+    assert rows[1]["peak RSS MB"] == "1,013"
     # total: seconds add up (one notebook after another), memory is the largest single peak
-    assert lines[-1] == "| **total** | **54.3** | **1,013** (max) |"
-    assert len(lines) == 2 + len(ROWS) + 1
+    assert "total" in rows[-1]["notebook"]
+    assert (float(rows[-1]["wall s"]), rows[-1]["peak RSS MB"]) == (54.3, "1,013")
 
 
 def test_table_marks_a_failed_notebook_and_refuses_no_rows():
-    table = budget.markdown_table([row("05_model.ipynb", 3.0, 500.0, error="NameError: x")])
-    assert "| 05_model.ipynb (failed: NameError: x) | 3.0 | 500 |" in table
+    (failed,) = tables(budget.markdown_table([row("05_model.ipynb", 3.0, 500.0, error="NameError: x")]))[0][
+        :1
+    ]
+    assert "05_model.ipynb" in failed["notebook"] and "NameError: x" in failed["notebook"]
     with pytest.raises(ValueError, match="no notebooks"):
         budget.markdown_table([])
+
+
+@pytest.fixture
+def measured(monkeypatch, tmp_path):
+    """budget.main without running anything: each notebook "takes" 2 s and 300 MB, or fails if named."""
+    failing = []
+    monkeypatch.setattr(budget, "drop_page_cache", lambda: True)  # never the machine's page cache
+    monkeypatch.setattr(
+        budget,
+        "measure_notebook",
+        lambda path: row(path.name, 2.0, 300.0, "boom" if path.name in failing else None),
+    )
+    return tmp_path / "measurements.json", failing
+
+
+def test_a_run_of_every_lesson_is_recorded_stamped(measured):
+    output, _ = measured
+    assert budget.main(["--no-speed", "--output", str(output)]) == 0
+    section = measurements.load(budget.SECTION, output)
+    assert set(section["lessons"]) == {p.name for p in notebook_paths()}
+    assert section["lessons"]["06_training.ipynb"] == {"seconds": 2.0, "peak_mb": 300}
+    assert {"commit", "date", "cpu", "cores", "load_average_at_start"} <= set(section)
+
+
+def test_a_failed_or_partial_run_is_not_recorded(measured):
+    output, failing = measured
+    assert budget.main(["--no-speed", "--output", str(output), "notebooks/06_training.ipynb"]) == 0
+    failing.append("03_mnist_data.ipynb")
+    assert budget.main(["--no-speed", "--output", str(output)]) == 1
+    assert not output.exists()
 
 
 def test_goals_met_with_a_stretch_note():

@@ -3,16 +3,16 @@
 1. Every notebook (or those given) runs top to bottom in a fresh kernel with nbclient, one at a
    time, as "Restart Kernel and Run All Cells" does: on copies in a temporary folder, with an empty
    model cache (as in a new Binder session). psutil samples the resident memory (RSS) of the kernel
-   and its children every 20 ms. Printed as a Markdown table with a total row.
-   The memory goal fails the run (exit 1): peak RSS <= 1,200 MB (Binder gives 2 GB); peak memory
-   does not depend on the machine's load. The time goal (<= 60 s per notebook on a 2-core machine)
-   is reported, never a failure: this VM's speed has swung threefold between days (the post's
-   10-epoch training took 8.4 s on 2026-11-27 and 19.5 s on 2026-11-28), so a wall-clock limit
-   would fail a correct repository. With the training speed measured, each time is also shown
-   scaled to the reference machine's speed.
+   and its children every 20 ms. A run of every lesson, each completed, is recorded in
+   docs/measurements.json (``budget``), from which `make guide` writes the instructor guide.
+   The memory goal fails the run (exit 1): peak RSS <= 1,200 MB (Binder gives 2 GB), which does not
+   depend on the machine's load. The time goal (<= 60 s per notebook on 2 cores) is only reported:
+   this VM's speed swings threefold between days (the post's training took 8.4 s on 2026-11-27,
+   19.5 s on 2026-11-28). With the training speed measured, times are also scaled to the reference
+   machine's speed.
 2. Training speed: ``helpers.model.train_post_model(x, t, cache=False)`` (the course's path) against
    the post's plain steps with the recipe of ``helpers.model`` (set the seed, build, compile, fit:
-   as lesson 09_full_code runs them), each in a fresh process, back to back, ``--repeats`` times.
+   as lesson 09_full_code runs them), each in a new process, back to back, ``--repeats`` times.
    Reported, never a failure: this machine's speed drifts 10-15 % within minutes.
 3. The cost of TF_ENABLE_ONEDNN_OPTS=0 (the course's setting): the post's steps with oneDNN on too.
 
@@ -20,22 +20,20 @@
     python tools/budget.py notebooks/06_training.ipynb --no-speed
 """
 
-from __future__ import annotations
-
 import argparse
-import datetime as dt
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import fresh_process
+import measurements
 from navigation import NOTEBOOKS, notebook_paths
 from process_memory import MB, PeakRSS, drop_page_cache
+from tabulate import tabulate
 
 from helpers.environment import TF_ENV, quiet_tensorflow
 
@@ -44,6 +42,7 @@ GOALS = {"peak_rss_mb": 1200, "peak_rss_mb_stretch": 1000, "notebook_seconds": 6
 # (2026-11-27, 2 quiet cores): a notebook's time is scaled by this over today's measurement.
 REFERENCE_POST_SECONDS = 8.4
 SPEED_TARGET = 1.10  # course path / the post's steps; reported only
+SECTION = "budget"
 
 
 def markdown_table(rows):
@@ -54,14 +53,11 @@ def markdown_table(rows):
     """
     if not rows:
         raise ValueError("no notebooks were measured")
-    lines = ["| notebook | wall s | peak RSS MB |", "|---|---:|---:|"]
-    for row in rows:
-        note = f" (failed: {row['error']})" if row.get("error") else ""
-        lines.append(f"| {row['notebook']}{note} | {row['seconds']:.1f} | {row['peak_mb']:,.0f} |")
-    total_seconds = sum(row["seconds"] for row in rows)
-    max_mb = max(row["peak_mb"] for row in rows)
-    lines.append(f"| **total** | **{total_seconds:.1f}** | **{max_mb:,.0f}** (max) |")
-    return "\n".join(lines)
+    failed = [f" (failed: {row['error']})" if row.get("error") else "" for row in rows]
+    table = [[row["notebook"] + note, row["seconds"], row["peak_mb"]] for row, note in zip(rows, failed)]
+    total = ["**total** (peak: max)", sum(r["seconds"] for r in rows), max(r["peak_mb"] for r in rows)]
+    headers = ["notebook", "wall s", "peak RSS MB"]
+    return tabulate([*table, total], headers, tablefmt="pipe", floatfmt=("", ".1f", ",.0f"))
 
 
 def check_goals(rows, goals=GOALS, post_seconds=None):
@@ -159,7 +155,7 @@ def timed_training(kind):
 
 
 def speed_runs(repeats, onednn):
-    """Seconds of each kind of run, each in a fresh process, rotating the order every repeat."""
+    """Seconds of each kind of run, each in a new process, rotating the order every repeat."""
     runs = {"course": {}, "post": {}}
     if onednn:
         runs["post_onednn"] = {"TF_ENABLE_ONEDNN_OPTS": "1"}
@@ -167,11 +163,8 @@ def speed_runs(repeats, onednn):
     names = list(runs)
     for repeat in range(repeats):
         for name in names[repeat % len(names) :] + names[: repeat % len(names)]:
-            command = [sys.executable, __file__, "--time-run", name.removesuffix("_onednn")]
-            result = subprocess.run(
-                command, env={**os.environ, **runs[name]}, check=True, capture_output=True, text=True
-            )
-            results[name].append(json.loads(result.stdout.splitlines()[-1]))
+            kind = name.removesuffix("_onednn")
+            results[name].append(fresh_process.call(timed_training, kind, env=runs[name]))
             print(f"  run {repeat + 1}/{repeats} {name}: {results[name][-1]:.1f} s", flush=True)
     return results
 
@@ -185,17 +178,11 @@ def main(argv=None):
     parser.add_argument("--no-speed", action="store_true", help="skip the training speed")
     parser.add_argument("--no-onednn", action="store_true", help="skip the oneDNN on/off timing")
     parser.add_argument(
-        "--json",
-        type=Path,
-        metavar="PATH",
-        help="also write the notebook rows there (`make guide` reads them)",
+        "--output", type=Path, default=measurements.PATH, help="where a run of every lesson is recorded"
     )
-    parser.add_argument("--time-run", choices=["course", "post"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    started = measurements.machine()
     quiet_tensorflow()  # kernels and timing processes inherit this process's environment
-    if args.time_run:
-        print(json.dumps(timed_training(args.time_run)))
-        return 0
     if args.repeats < 3 and not args.no_speed:
         parser.error("--repeats must be at least 3 (the median of fewer runs means little)")
 
@@ -218,16 +205,10 @@ def main(argv=None):
             rows.append(measure_notebook(folder / path.name))
         del os.environ["DLA_CACHE_DIR"]
     print(f"\n{markdown_table(rows)}\n")
-    if args.json:
-        measured = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(
-            json.dumps({"measured": measured, "cores": os.cpu_count(), "rows": rows}, indent=1)
-        )
 
-    post_seconds = None
+    post_seconds, median = None, {}
     if not args.no_speed:
-        print(f"Training speed, {args.repeats} runs of each kind, a fresh process per run:", flush=True)
+        print(f"Training speed, {args.repeats} runs of each kind, a new process per run:", flush=True)
         summary = speed_summary(speed_runs(args.repeats, onednn=not args.no_onednn))
         median = summary["median"]
         post_seconds = median["post"]
@@ -248,11 +229,19 @@ def main(argv=None):
                 f"off costs {100 * (median['post'] / median['post_onednn'] - 1):+.0f} %"
             )
 
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     print(
-        f"\nMeasured {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, {os.cpu_count()} cores, "
-        f"load average (1, 5, 15 min) at the end: {load}"
+        f"\n{started['cpu']}, {started['cores']} cores, load average (1, 5, 15 min) at the start "
+        f"{started['load_average_at_start']}, at the end {[round(x, 2) for x in os.getloadavg()]}"
     )
+    if args.notebooks or any(row["error"] for row in rows):
+        print(f"{args.output} was left as it was: it records a run of every lesson, each completed.")
+    else:
+        lessons = {
+            r["notebook"]: {"seconds": round(r["seconds"], 1), "peak_mb": round(r["peak_mb"])} for r in rows
+        }
+        speed = {kind: round(seconds, 1) for kind, seconds in median.items()}
+        measurements.save(SECTION, {"lessons": lessons, "training_seconds": speed}, started, args.output)
+        print(f"recorded in {args.output} ({SECTION})")
     missed, notes = check_goals(rows, post_seconds=post_seconds)
     for note in notes:
         print(f"note: {note}")
