@@ -11,9 +11,11 @@ import tomllib
 from pathlib import Path
 
 import compat
+import measurements
 import nbformat
 import pytest
 from environment_file import pinned_requirements
+from markdown_tables import tables
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
@@ -204,7 +206,7 @@ def test_a_failed_check_fails_the_notebook(tmp_path):
     assert compat.cell_text(result) == "FAILED (AssertionError)"
 
 
-def write_run(folder, name, errors=(), day=1):
+def write_run(folder, name, errors=(), load=1.0):
     """A run's record as `compat.py run` writes it, with this environment's versions."""
     notebooks = {
         f"0{i}_x.ipynb": {
@@ -219,7 +221,7 @@ def write_run(folder, name, errors=(), day=1):
         "versions": compat.installed_versions(),
         "build_seconds": 12.0,
         "notebooks": notebooks,
-        "finished": f"2026-12-0{day} 10:00 UTC",
+        "machine": {"cpu": "a CPU", "cores": 2, "load_average_at_start": [load, load, load]},
     }
     (folder / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
 
@@ -237,41 +239,59 @@ def write_nox_report(folder, sessions):
 
 
 @pytest.fixture
-def readme(tmp_path):
-    path = tmp_path / "README.md"
+def page(tmp_path):
+    path = tmp_path / "CONTRIBUTING.md"
     path.write_text(
         "before\n<!-- compat:start -->\nold table\n<!-- compat:end -->\nafter\n", encoding="utf-8"
     )
     return path
 
 
-def test_the_readme_gets_the_dated_tables_of_a_full_passing_run(tmp_path, readme, capsys):
-    for day, name in enumerate(compat.ALL_RUNS, start=1):
-        write_run(tmp_path, name, day=day)
+def test_a_full_passing_run_is_recorded_and_the_page_rendered_from_the_record(tmp_path, page):
+    for load, name in enumerate(compat.ALL_RUNS, start=1):
+        write_run(tmp_path, name, load=float(load))
     report = write_nox_report(tmp_path, [(n, "success", None) for n in compat.ALL_RUNS])
-    assert compat.report(True, report, tmp_path, readme) == 0
-    text = readme.read_text(encoding="utf-8")
+    output = tmp_path / "measurements.json"
+    assert compat.report(True, report, tmp_path, output, page) == 0
+    section = measurements.load(compat.SECTION, output)
+    assert [r["run"] for r in section["runs"]] == compat.ALL_RUNS and section["commit"] and section["date"]
+    assert section["load_average_at_start"] == [1.0, 1.0, 1.0]  # the first run's start
+    text = page.read_text(encoding="utf-8")
     assert "old table" not in text and text.startswith("before\n") and text.endswith("after\n")
-    assert f"측정: 2026-12-0{len(compat.ALL_RUNS)} 10:00 UTC, {os.cpu_count()}코어" in text
-    versions = compat.installed_versions()
-    row = next(line for line in text.splitlines() if line.startswith("| lock-3.13 "))
-    assert versions["python"] in row and versions["keras"] in row and "12 s" in row
-    assert "ran, 8.0 s, acc 0.9740" in text
+    assert section["date"] in text
+    versions, notebooks = tables(text)
+    versions = {row["run"]: row for row in versions}
+    assert versions["lock-3.13"]["Keras"] == compat.installed_versions()["keras"]
+    assert versions["lock-3.13"]["environment"] == "12 s" and versions["lock-3.13"]["notebooks"] == "10 s"
+    assert {row["notebook"]: row["oldest"] for row in notebooks} == {
+        "00_x.ipynb": "ran, 2.0 s",
+        "06_x.ipynb": "ran, 8.0 s, acc 0.9740",
+    }
 
 
-def test_the_readme_is_left_alone_unless_every_run_passed(tmp_path, readme, capsys):
-    before = readme.read_text(encoding="utf-8")
+def test_nothing_is_recorded_unless_every_run_passed(tmp_path, page, capsys):
+    before, output = page.read_text(encoding="utf-8"), tmp_path / "measurements.json"
     for name in compat.ALL_RUNS:
         write_run(tmp_path, name, errors=["06_x.ipynb"] if name == "colab" else ())
     report = write_nox_report(tmp_path, [(n, "success", None) for n in compat.ALL_RUNS])
-    assert compat.report(True, report, tmp_path, readme) == 1
+    assert compat.report(True, report, tmp_path, output, page) == 1
     assert "FAILED colab / 06_x.ipynb: ValueError: bad" in capsys.readouterr().out
     # A part of the runs, all passed, is not the matrix either.
     (tmp_path / "colab.json").unlink()
     report = write_nox_report(tmp_path, [(n, "success", None) for n in compat.ALL_RUNS if n != "colab"])
-    assert compat.report(True, report, tmp_path, readme) == 1
+    assert compat.report(True, report, tmp_path, output, page) == 1
     assert "missing: colab" in capsys.readouterr().out
-    assert readme.read_text(encoding="utf-8") == before
+    assert page.read_text(encoding="utf-8") == before and not output.exists()
+
+
+def test_a_page_without_the_markers_fails_before_anything_is_recorded(tmp_path, page):
+    for name in compat.ALL_RUNS:
+        write_run(tmp_path, name)
+    report = write_nox_report(tmp_path, [(n, "success", None) for n in compat.ALL_RUNS])
+    page.write_text("the table moved elsewhere\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="lacks the markers <!-- compat:start -->"):
+        compat.report(True, report, tmp_path, tmp_path / "measurements.json", page)
+    assert not (tmp_path / "measurements.json").exists()
 
 
 def test_a_run_that_never_reached_its_notebooks_shows_nox_s_reason(tmp_path, capsys):

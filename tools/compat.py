@@ -5,15 +5,15 @@ in a fresh kernel, in a scratch copy of ``notebooks/`` with an empty weight cach
 passed on. The notebooks' own checks decide; outputs are not compared (log formats differ between
 versions). It writes ``build/compat/RUN.json``: the versions the environment holds, its build time
 and each notebook's result. ``report`` (the course's environment) tabulates nox's last report and
-those records; ``--readme`` writes them into README.md, only when all four runs passed.
+those records; ``--record`` (or its older name ``--readme``), only when all four runs passed, writes
+them into docs/measurements.json (``compat``) and renders the table of docs/CONTRIBUTING.md from there.
 
     python tools/compat.py run oldest --build-seconds 12.5
-    python tools/compat.py report [--readme]
+    python tools/compat.py report [--record]
 """
 
 import argparse
 import contextlib
-import datetime as dt
 import importlib.metadata
 import json
 import os
@@ -25,15 +25,17 @@ import tempfile
 import time
 from pathlib import Path
 
+import measurements
 from execute_notebooks import run as run_notebook
-from navigation import notebook_paths, replace_between
+from navigation import ROOT, notebook_paths, replace_between
 
 from helpers.environment import quiet_tensorflow
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "build" / "compat"
 NOX_REPORT = RESULTS / "nox.json"
-# The runs --readme needs (noxfile.py's sessions).
+CONTRIBUTING = ROOT / "docs" / "CONTRIBUTING.md"
+SECTION = "compat"
+# The runs --record needs (noxfile.py's sessions).
 ALL_RUNS = ["oldest", "colab", "lock-3.11", "lock-3.13"]
 # The libraries the supported range speaks of, reported for every environment.
 REPORTED = ["tensorflow", "tensorflow-cpu", "keras", "numpy", "ipywidgets", "matplotlib"]
@@ -86,6 +88,7 @@ def run_all(name, build_seconds, out):
     if not os.environ.get("MNIST_NPZ"):
         print("note: MNIST_NPZ is not set, so the lessons download MNIST with Keras", flush=True)
     record = {"run": name, "versions": installed_versions(), "build_seconds": build_seconds, "notebooks": {}}
+    record["machine"] = measurements.machine()
     print(f"[{name}] {record['versions']}", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"compat-{name}-") as scratch:
         work = shutil.copytree(ROOT / "notebooks", Path(scratch, "notebooks"))
@@ -96,7 +99,6 @@ def run_all(name, build_seconds, out):
         for path in notebook_paths(work):
             result = record["notebooks"][path.name] = run_one(path)
             print(f"[{name}] {path.name}: {cell_text(result)}", flush=True)
-    record["finished"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=1), encoding="utf-8")
     return record
@@ -138,46 +140,36 @@ def tables(runs):
         if "reason" in r:
             rows.append([name, f"not run ({r['reason']})"] + [""] * 7)
             continue
-        v, results = r["versions"], r["notebooks"].values()
+        v, seconds = r["versions"], sum(x["seconds"] for x in r["notebooks"].values())
+        libraries = [v.get(k) for k in ("keras", "numpy", "ipywidgets", "matplotlib")]
+        tensorflow = v.get("tensorflow-cpu") or v.get("tensorflow")
         rows.append(
-            [
-                name,
-                v["python"],
-                v.get("tensorflow-cpu") or v.get("tensorflow"),
-                v.get("keras"),
-                v.get("numpy"),
-                v.get("ipywidgets"),
-                v.get("matplotlib"),
-                f"{r['build_seconds']:.0f} s",
-                f"{sum(x['seconds'] for x in results):.0f} s",
-            ]
+            [name, v["python"], tensorflow, *libraries, f"{r['build_seconds']:.0f} s", f"{seconds:.0f} s"]
         )
-    versions = tabulate(
-        rows,
-        [
-            "run",
-            "Python",
-            "TensorFlow",
-            "Keras",
-            "NumPy",
-            "ipywidgets",
-            "matplotlib",
-            "environment",
-            "notebooks",
-        ],
-        tablefmt="github",
-    )
+    headers = ["run", "Python", "TensorFlow", "Keras", "NumPy", "ipywidgets", "matplotlib", "environment"]
+    versions = tabulate(rows, [*headers, "notebooks"], tablefmt="pipe", disable_numparse=True)
     notebooks = sorted({nb for r in runs.values() for nb in r.get("notebooks", {})})
     grid = [
         [nb] + [cell_text(r["notebooks"][nb]) if nb in r.get("notebooks", {}) else "—" for r in runs.values()]
         for nb in notebooks
     ]
-    return versions + "\n\n" + tabulate(grid, ["notebook", *runs], tablefmt="github")
+    return versions + "\n\n" + tabulate(grid, ["notebook", *runs], tablefmt="pipe")
 
 
-def report(readme, nox_report=NOX_REPORT, results=RESULTS, readme_path=ROOT / "README.md"):
-    """Print the tables and every failure; with ``readme``, write them into the README if all four
-    runs passed. Returns the exit status."""
+def rendered(section):
+    """What docs/CONTRIBUTING.md shows of docs/measurements.json's ``compat`` section."""
+    return (
+        f"측정: {measurements.stamp_text(section)}, `make compat COMPAT_FLAGS=--record` "
+        "(네 실행 모두, 환경은 새로 만들고 노트북마다 새 커널; environment는 환경을 만든 시간(uv, "
+        "내려받은 패키지는 캐시에서), notebooks는 노트북 실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 "
+        "늘어납니다. 정확도는 `Test accuracy:`를 출력하는 노트북의 값).\n\n"
+        + tables({r["run"]: r for r in section["runs"]})
+    )
+
+
+def report(record, nox_report=NOX_REPORT, results=RESULTS, output=measurements.PATH, page=CONTRIBUTING):
+    """Print the tables and every failure; with ``record``, if all four runs passed, save them in
+    ``output`` and render ``page``'s table from there. Returns the exit status."""
     runs = load_runs(nox_report, results)
     print(tables(runs))
     failed = [(name, None, r["reason"]) for name, r in runs.items() if "reason" in r]
@@ -190,25 +182,21 @@ def report(readme, nox_report=NOX_REPORT, results=RESULTS, readme_path=ROOT / "R
     for name, nb, error in failed:
         print(f"\nFAILED {name}{' / ' + nb if nb else ''}: {error}")
     missing = [name for name in ALL_RUNS if name not in runs]
-    if readme and (failed or missing):
+    if record and (failed or missing):
         print(
-            f"\nREADME.md was left as it was: it records a run of {', '.join(ALL_RUNS)} in which "
-            f"every notebook passed{' (missing: ' + ', '.join(missing) + ')' if missing else ''}."
+            f"\n{output.name} and {page.name} were left as they were: they record a run of "
+            f"{', '.join(ALL_RUNS)} in which every notebook passed"
+            f"{' (missing: ' + ', '.join(missing) + ')' if missing else ''}."
         )
         return 1
-    if readme:
-        runs = {name: runs[name] for name in ALL_RUNS}
-        section = (
-            f"측정: {max(r['finished'] for r in runs.values())}, {os.cpu_count()}코어 Linux, "
-            "`make compat COMPAT_FLAGS=--readme` (네 실행 모두, 환경은 새로 만들고 노트북마다 새 "
-            "커널; environment는 환경을 만든 시간(uv, 내려받은 패키지는 캐시에서), notebooks는 노트북 "
-            "실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 늘어납니다. 정확도는 `Test accuracy:`를 "
-            "출력하는 노트북의 값).\n\n" + tables(runs)
-        )
-        readme_path.write_text(
-            replace_between(readme_path.read_text(encoding="utf-8"), "compat", section), encoding="utf-8"
-        )
-        print("updated README.md (compat)")
+    if record:
+        text = page.read_text(encoding="utf-8")
+        replace_between(text, "compat", "", page.name)  # without the markers, fail before recording
+        recorded = [runs[name] for name in ALL_RUNS]  # a list: the file's keys are sorted
+        measurements.save(SECTION, {"runs": recorded}, recorded[0]["machine"], output)
+        section = rendered(measurements.load(SECTION, output))
+        page.write_text(replace_between(text, "compat", section, page.name), encoding="utf-8")
+        print(f"recorded in {output} ({SECTION}) and {page}")
     return 1 if failed else 0
 
 
@@ -222,11 +210,14 @@ def main(argv=None):
     )
     table = commands.add_parser("report", help="the tables of nox's last run")
     table.add_argument(
-        "--readme", action="store_true", help="write them into README.md (needs every run, all passed)"
+        "--record",
+        "--readme",
+        action="store_true",
+        help="record them in docs/measurements.json and docs/CONTRIBUTING.md (needs every run, all passed)",
     )
     args = parser.parse_args(argv)
     if args.command == "report":
-        return report(args.readme)
+        return report(args.record)
     record = run_all(args.name, args.build_seconds, RESULTS / f"{args.name}.json")
     return 1 if any(r["error"] for r in record["notebooks"].values()) else 0
 
