@@ -10,14 +10,15 @@
 #   make browser-test  every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
 #   make binder-env    Binder's environment alone (from the lock and binder/) in build/binder-env, committed
 #                      to the branch binder (then: git push origin binder)
-#   make binder-check  build Binder's image from the branch binder (no Docker), pull the lessons with
-#                      nbgitpuller as a launch link does, and run lessons 00 and 06 in it
+#   make binder-check  build Binder's image from the branch binder (no Docker; nox -s binder), pull the
+#                      lessons with nbgitpuller as a launch link does, and run lessons 00 and 06 in it
 #   make budget   time and memory of every notebook, training speed (reported)
 #   make memory-limits  the smallest memory-cgroup limit each lesson completes in, by bisection (slow)
 #   make student  the student edition (solutions replaced by empty cells): build/student/ and build/student.zip
-#   make student-check  the student edition, then run each of its notebooks top to bottom
+#   make student-check  the student edition installed on its own (nox -s student), each of its notebooks
+#                 run top to bottom
 #   make guide    from the last make budget: the tables of docs/instructor_guide.md and each lesson's 예상 시간
-#   make site     the course website from the stored outputs (build/site/_build/html), offline
+#   make site     the course website from the stored outputs (build/site/_build/html; nox -s site)
 #   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
 #   make hub-check  a real JupyterHub on 127.0.0.1 (as root): three students, each a Unix user of their own, pull
 #                 the course with nbgitpuller and train at once; idle kernels and servers are culled
@@ -112,8 +113,10 @@ lock: $(STAMP)
 binder-env: $(STAMP)
 	$(BIN)/python tools/binder_env.py
 
+# nox's binder session: a fresh environment from the branch's environment.yml alone (build/nox/binder).
+# BINDER_CHECK_FLAGS="--drop tensorflow-cpu" proves the check fails when the image lacks a package.
 binder-check: setup
-	$(BIN)/python tools/binder_check.py $(BINDER_CHECK_FLAGS)
+	$(BIN)/nox -s binder -- $(BINDER_CHECK_FLAGS)
 
 budget: setup
 	$(BIN)/python tools/budget.py --json build/budget.json $(BUDGET_FLAGS)
@@ -140,9 +143,10 @@ browser-test: setup $(BROWSER_PACKAGES)
 student: $(STAMP)
 	$(BIN)/python tools/student.py $(STUDENT_FLAGS)
 
-# Runs every edition notebook in a fresh kernel (as long as make test itself): CI runs it, make test does not.
+# nox's student session (build/nox/student): the edition installed as its own Makefile does, then every
+# edition notebook in a fresh kernel there (as long as make test itself; make test does not run it).
 student-check: $(STAMP)
-	$(BIN)/python tools/student.py --execute
+	$(BIN)/nox -s student
 
 # The guide's run times and memory are make budget's (build/budget.json, written by every make budget).
 guide: setup
@@ -150,26 +154,10 @@ guide: setup
 	$(BIN)/python tools/instructor_guide.py
 	$(BIN)/python tools/navigation.py
 
-# The website's toolchain lives in its own venv, so the course's environment does not grow.
-SITE_VENV := build/site-venv
-SITE_DIGEST := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('site/requirements.txt','rb').read()).hexdigest()[:16])")
-SITE_STAMP := $(SITE_VENV)/.installed-$(SITE_DIGEST)
-MATHJAX := build/site-npm/node_modules/mathjax/es5/tex-chtml.js
-
-$(SITE_STAMP): site/requirements.txt
-	@test -x $(SITE_VENV)/bin/python || $(PYTHON) -m venv $(SITE_VENV)
-	$(SITE_VENV)/bin/python -m pip install --quiet -r site/requirements.txt
-	@rm -f $(SITE_VENV)/.installed-*
-	@touch $@
-
-$(MATHJAX): site/package.json site/package-lock.json
-	@mkdir -p build/site-npm
-	cp site/package.json site/package-lock.json build/site-npm/
-	cd build/site-npm && npm ci --no-audit --no-fund --quiet
-	@touch $@
-
-site: $(SITE_STAMP) $(MATHJAX)
-	$(SITE_VENV)/bin/python tools/build_site.py
+# The website's toolchain lives in nox's site session (build/nox/site: site/requirements.txt and
+# MathJax from npm), so the course's environment does not grow.
+site: $(STAMP)
+	$(BIN)/nox -s site
 
 # Playwright (from the course's environment) drives Debian's /usr/bin/chromium.
 site-check: setup site $(BROWSER_PACKAGES)

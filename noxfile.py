@@ -1,19 +1,24 @@
-"""The version matrix (`make compat`): every lesson on each version set students have, each on its own Python.
+"""The course's checks that need an environment of their own, each a nox session (`nox -l` lists them).
 
-    nox -l                      # the runs: oldest, colab, lock-3.11, lock-3.13
-    nox -s oldest colab         # some of them (make compat SETS=oldest,colab)
-    make compat                 # all four, then their table (tools/compat.py report)
+    nox -s oldest colab         # some runs of the version matrix (make compat SETS=oldest,colab)
+    make compat                 # its four runs, then their table (tools/compat.py report)
+    nox -s binder               # make binder-check: Binder's image, lessons 00 and 06 pulled and run in it
+    nox -s site                 # make site: the course website (make site-check then loads its pages)
+    nox -s student              # make student-check: the student edition, every notebook run
+    nox -s hub                  # make hub-check: a class on a real JupyterHub
 
-Each run builds a fresh uv environment under build/nox/, installs its set and the course's helpers,
-then runs ``tools/compat.py run`` in it: every notebook top to bottom in a fresh kernel of that
-environment, judged by the notebooks' own checks. A set's Python is never replaced by another: when
-it is missing here, its runs fail and the log says how to get it.
+Bare `nox` runs the version matrix alone. Each of its runs builds a fresh uv environment under
+build/nox/, installs its set and the course's helpers, then runs ``tools/compat.py run`` in it:
+every notebook top to bottom in a fresh kernel of that environment, judged by the notebooks' own
+checks. A set's Python is never replaced by another: when it is missing here, its runs fail and
+the log says how to get it.
 """
 
 import glob
 import os
 import shutil
 import subprocess
+import sys
 import time
 import tomllib
 from pathlib import Path
@@ -23,6 +28,9 @@ from nox.logger import logger
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tools"))  # the sessions drive the course's tools
+import binder_env  # noqa: E402 (light: the heavier tools are imported by the sessions that use them)
+
 nox.options.default_venv_backend = "uv"
 nox.options.envdir = str(ROOT / "build" / "nox")
 # A missing Python fails its runs: never downloaded, and not skipped (nox's default outside CI).
@@ -49,6 +57,10 @@ COLAB_PYTHON = "3.13"
 # The lock is made for 3.11 but holds pins for Python >= 3.12 that only a newer Python installs.
 LOCK = ROOT / "requirements.lock"
 LOCK_PYTHONS = ["3.11", "3.13"]
+# Binder's image runs the Python that the branch binder's environment.yml pins.
+BINDER_PYTHON = binder_env.pinned_python()
+# site/requirements.txt was frozen on it (the website's workflow sets up the same).
+SITE_PYTHON = "3.11"
 
 
 def install_args(name):
@@ -104,9 +116,16 @@ def make_pythons_findable(runs_by_python):
     os.environ["PATH"] = os.pathsep.join([*dict.fromkeys(found), path])
 
 
-RUNS_BY_PYTHON = {OLDEST_PYTHON: ["oldest"], COLAB_PYTHON: ["colab"]}
-for _python in LOCK_PYTHONS:
-    RUNS_BY_PYTHON.setdefault(_python, []).append(f"lock-{_python}")
+RUNS_BY_PYTHON = {}
+for _python, _run in [
+    (OLDEST_PYTHON, "oldest"),
+    (COLAB_PYTHON, "colab"),
+    *((p, f"lock-{p}") for p in LOCK_PYTHONS),
+    (BINDER_PYTHON, "binder"),
+    (SITE_PYTHON, "site"),
+    (LOCK_PYTHONS[0], "student"),
+]:
+    RUNS_BY_PYTHON.setdefault(_python, []).append(_run)
 make_pythons_findable(RUNS_BY_PYTHON)
 
 
@@ -149,6 +168,48 @@ def colab(session):
 def lock(session):
     """requirements.lock: what `make setup`, Binder and CI install."""
     run_lessons(session, install_args("lock"), WORKING_TREE)
+
+
+@nox.session(python=BINDER_PYTHON, default=False)
+def binder(session):
+    """`make binder-check`: Binder's image from the branch binder, lessons 00 and 06 pulled and run in it."""
+    import binder_check
+
+    venv = Path(session.virtualenv.location)
+    if binder_check.main(session.posargs, venv, session.install, session.python):
+        session.error("binder-check failed: see its message above")
+
+
+@nox.session(python=SITE_PYTHON, default=False)
+def site(session):
+    """`make site`: the course website from the stored outputs, with site/requirements.txt and MathJax."""
+    session.install("-r", str(ROOT / "site" / "requirements.txt"))
+    # MathJax from npm into the same environment, where tools/build_site.py looks for it.
+    venv = Path(session.virtualenv.location)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(ROOT / "site" / name, venv / name)
+    session.run("npm", "ci", "--prefix", str(venv), "--no-audit", "--no-fund", "--quiet", external=True)
+    session.run("python", str(ROOT / "tools" / "build_site.py"), *session.posargs)
+
+
+@nox.session(python=LOCK_PYTHONS[0], default=False)
+def student(session):
+    """`make student-check`: the student edition, installed as its Makefile does, every notebook run."""
+    from navigation import notebook_paths
+
+    edition = ROOT / "build" / "student"
+    # The lock: what tools/student.py needs and what the edition's copy of it pins.
+    session.install("-r", str(LOCK))
+    session.run("python", str(ROOT / "tools" / "student.py"), "--out", str(edition))
+    session.install("--no-deps", "--editable", str(edition))
+    for notebook in notebook_paths(edition / "notebooks"):
+        try:  # in its own folder, in a fresh kernel of this environment
+            session.run("jupyter", "execute", "--timeout=600", str(notebook))
+        except nox.command.CommandFailed:
+            session.error(
+                f"the student edition of {notebook.name} does not run (its error is above); a NameError "
+                "means a later cell uses something only a solution defined"
+            )
 
 
 def shared_python(version):

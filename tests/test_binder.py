@@ -2,8 +2,8 @@
 the image, launch links start that image and pull the lessons with nbgitpuller.
 
 The slow end-to-end check (a fresh environment built from the branch's environment.yml alone, its
-postBuild, the lessons pulled with nbgitpuller and executed there) is `make binder-check`; these
-tests are the quick, static part.
+postBuild, the lessons pulled with nbgitpuller and executed there) is `make binder-check` (nox's
+binder session); these tests are the quick, static part.
 """
 
 import importlib.metadata
@@ -46,8 +46,8 @@ def test_binder_environment_is_a_link_to_the_course_environment():
 def test_environment_pins_python_311_and_installs_the_lock_through_pip():
     text = (ROOT / "environment.yml").read_text(encoding="utf-8")
     assert "python=3.11" in yaml.safe_load(text)["dependencies"]
-    assert binder_check.python_version(text) == "3.11"
-    requirements = binder_check.pip_requirements(text)
+    assert binder_env.python_version(text) == "3.11"
+    requirements = binder_env.pip_requirements(text)
     names = {binder_check.requirement_name(line) for line in requirements}
     assert {"tensorflow-cpu", "tensorflow", "keras", "jupyterlab", "matplotlib"} <= names
 
@@ -58,7 +58,7 @@ def test_pip_list_parsing_and_dropping():
         "      - \"numpy==2.4.6 ; python_full_version < '3.12'\"\n"
         '      - "Matplotlib==3.11.2"\n      - "typing_extensions==4.16.0"\n'
     )
-    requirements = binder_check.pip_requirements(text)
+    requirements = binder_env.pip_requirements(text)
     assert requirements == [
         "numpy==2.4.6 ; python_full_version < '3.12'",
         "Matplotlib==3.11.2",
@@ -68,7 +68,7 @@ def test_pip_list_parsing_and_dropping():
     with pytest.raises(ValueError, match="not in the pip list: scipy"):
         binder_check.drop_packages(requirements, ["scipy"])
     with pytest.raises(ValueError, match="pin python"):
-        binder_check.python_version("dependencies:\n  - pip\n")
+        binder_env.python_version("dependencies:\n  - pip\n")
 
 
 # --- the branch `binder`: the environment alone, as the lock generates it -----------------------------
@@ -81,8 +81,8 @@ def test_the_tree_is_the_environment_alone_and_pins_exactly_the_lock(tmp_path):
     assert files == from_binder | {"README.md"}  # no lesson, no helpers: they come with nbgitpuller
     text = (tree / "binder" / "environment.yml").read_text(encoding="utf-8")
     lock = pinned_requirements((ROOT / "requirements.lock").read_text(encoding="utf-8"))
-    assert binder_check.pip_requirements(text) == lock
-    assert binder_check.python_version(text) == "3.11"
+    assert binder_env.pip_requirements(text) == lock
+    assert binder_env.python_version(text) == "3.11"
     assert "nbgitpuller" in {binder_check.requirement_name(line) for line in lock}
     assert (tree / "binder" / "postBuild").stat().st_mode & stat.S_IXUSR
     assert (tree / "binder" / "overrides.json").read_bytes() == (BINDER / "overrides.json").read_bytes()
@@ -104,10 +104,15 @@ def test_the_binder_branch_is_what_the_lock_generates(tmp_path):
     )
 
 
-def test_a_lock_changed_without_regenerating_the_branch_is_caught(tmp_path, monkeypatch):
-    for role in ("AUTHOR", "COMMITTER"):  # a machine without a git identity can run it too
+@pytest.fixture
+def git_identity(monkeypatch):
+    """A git identity for the commits a test makes (a machine without one can run it too)."""
+    for role in ("AUTHOR", "COMMITTER"):
         monkeypatch.setenv(f"GIT_{role}_NAME", "Course")
         monkeypatch.setenv(f"GIT_{role}_EMAIL", "course@example.org")
+
+
+def test_a_lock_changed_without_regenerating_the_branch_is_caught(tmp_path, git_identity):
     root = tmp_path / "course"
     shutil.copytree(BINDER, root / "binder", symlinks=True)
     shutil.copy2(ROOT / "requirements.lock", root / "requirements.lock")
@@ -126,6 +131,20 @@ def test_a_lock_changed_without_regenerating_the_branch_is_caught(tmp_path, monk
     second = git_branch.commit_folder(tree, "binder", root, "env")  # what make binder-env does
     assert git_branch.differences(tree, root, "binder") == []
     assert git_branch.git(root, "rev-parse", f"{second}^") == first
+
+
+def test_the_binder_session_runs_the_python_the_branch_pins(tmp_path, git_identity):
+    root = tmp_path / "course"
+    root.mkdir()
+    (root / "environment.yml").write_text("dependencies:\n  - python=3.11\n  - pip\n", encoding="utf-8")
+    subprocess.run(["git", "init", "--quiet", str(root)], check=True)
+    # No branch yet: binder-check makes it from this checkout's environment.yml.
+    assert binder_env.pinned_python(root=root) == "3.11"
+    tree = tmp_path / "tree"
+    (tree / "binder").mkdir(parents=True)
+    (tree / "binder" / "environment.yml").write_text("dependencies:\n  - python=3.12\n", encoding="utf-8")
+    git_branch.commit_folder(tree, binder_env.BRANCH, root, "env")
+    assert binder_env.pinned_python(root=root) == "3.12"  # the branch, not the checkout
 
 
 def test_a_lock_without_nbgitpuller_is_refused(tmp_path):
@@ -161,7 +180,7 @@ def course_imports():
 def test_environment_provides_every_module_the_course_imports():
     imports = course_imports()
     assert {"numpy", "matplotlib", "keras"} <= set(imports)  # the scan sees the lessons
-    requirements = binder_check.pip_requirements((BINDER / "environment.yml").read_text(encoding="utf-8"))
+    requirements = binder_env.pip_requirements((BINDER / "environment.yml").read_text(encoding="utf-8"))
     missing = binder_check.unprovided_modules(
         imports, requirements, importlib.metadata.packages_distributions()
     )

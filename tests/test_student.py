@@ -1,7 +1,7 @@
 """tools/student.py: the student edition hides every solution, keeps the rest, and round-trips.
 
 Running every edition notebook top to bottom takes about as long as `make test` itself, so it is
-`make student-check` (run by CI), not part of `make test`.
+`make student-check` (nox's student session, left to a person before a class), not part of `make test`.
 """
 
 import ast

@@ -1,5 +1,5 @@
 """Build Binder's image from the branch `binder` without Docker, pull the lessons as a launch link
-does, and run lessons in it (`make binder-check`).
+does, and run lessons in it (nox's binder session: `make binder-check`).
 
 repo2docker builds the image from the branch's binder/environment.yml, then runs its binder/postBuild;
 a launch link then has nbgitpuller pull the lessons into a folder named like the repository. This
@@ -7,9 +7,8 @@ check does the same as closely as it can on a machine without Docker:
 
 1. the files of the branch `binder` (the local branch, else origin/binder; `make binder-env` writes
    it) in a temporary home folder, as repo2docker copies them into the image's home;
-2. a fresh virtual environment, build/binder-venv, made with the Python that environment.yml pins
-   and ONLY its pip: list (`pip install -r`, with dependencies, as conda's pip does); it is reused
-   while that list is unchanged (the stamp file's name carries its digest);
+2. a fresh environment, nox's on the Python that environment.yml pins (noxfile.py reads it with
+   binder_env.pinned_python), given ONLY its pip: list (installed with dependencies, as conda's pip does);
 3. the branch's postBuild, run inside it (with MNIST_NPZ set it downloads nothing); the JupyterLab
    settings it installs must be the branch's overrides.json, and nbgitpuller's server extension
    must be enabled;
@@ -19,20 +18,18 @@ check does the same as closely as it can on a machine without Docker:
 5. the index and the training lesson, executed there with that environment's `jupyter execute`
    (so its own kernel); any error fails the check.
 
-    python tools/binder_check.py                   # the check (make binder-check)
-    python tools/binder_check.py --drop matplotlib # prove it fails when a package is missing
-    python tools/binder_check.py --content-branch student   # the student edition's branch
+    nox -s binder                                  # the check (make binder-check)
+    nox -s binder -- --drop tensorflow-cpu         # prove it fails when a package is missing
+    nox -s binder -- --content-branch student      # the student edition's branch
 
-With ``--drop`` (or ``BINDER_CHECK_DROP=name,name``) the named packages are removed from a copy of the
-pip list and a separate environment (build/binder-venv-drop-...) is built: the check must then fail.
+With ``--drop`` (or ``BINDER_CHECK_DROP=name,name``) the named packages are left out of the pip list:
+the check must then fail. (Only for a package nothing else in the list needs: the install brings
+back a dependency, as matplotlib comes with koreanize-matplotlib.)
 """
 
 import argparse
 import ast
-import hashlib
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -41,8 +38,7 @@ from pathlib import Path
 
 import binder_env
 import git_branch
-import yaml
-from binder_env import BRANCH
+from binder_env import BRANCH, pip_requirements, python_version
 from navigation import INDEX, REF, notebook_paths, repository_url
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -51,25 +47,7 @@ from helpers.environment import quiet_tensorflow
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = Path("share/jupyter/lab/settings/overrides.json")  # inside the environment's prefix
-BUILD = ROOT / "build"
 TRAINING = "06_training.ipynb"
-
-
-def pip_requirements(environment_text):
-    """The pip: entries of a conda environment file, in order."""
-    for entry in yaml.safe_load(environment_text).get("dependencies", []):
-        if isinstance(entry, dict) and "pip" in entry:
-            return [str(line) for line in entry["pip"]]
-    raise ValueError("the environment file has no pip: section")
-
-
-def python_version(environment_text):
-    """The Python version the environment file pins ('3.11' for python=3.11)."""
-    for entry in yaml.safe_load(environment_text).get("dependencies", []):
-        match = isinstance(entry, str) and re.fullmatch(r"python\s*=+\s*([\d.]+)", entry.strip())
-        if match:
-            return match.group(1)
-    raise ValueError("the environment file does not pin python=X.Y")
 
 
 def requirement_name(line):
@@ -130,28 +108,6 @@ def run(command, **kwargs):
     subprocess.run(command, check=True, **kwargs)
 
 
-def build_venv(venv, requirements, key, interpreter=sys.executable, after_install=None):
-    """Create ``venv`` with only ``requirements`` (pip requirement lines), unless it was already
-    built for ``key`` (bytes: whatever decides its content); return True if it was built.
-
-    ``after_install(venv)`` runs
-    before the venv is marked complete, so a failure there means a rebuild next time.
-    """
-    stamp = venv / f".installed-{hashlib.sha256(key).hexdigest()[:16]}"
-    if stamp.exists():
-        return False
-    shutil.rmtree(venv, ignore_errors=True)
-    run([interpreter, "-m", "venv", str(venv)])
-    requirements_file = venv / "requirements.txt"
-    requirements_file.write_text("\n".join(requirements) + "\n", encoding="utf-8")
-    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "-r", requirements_file])
-    if after_install is not None:
-        after_install(venv)
-    stamp.touch()
-    return True
-
-
 def venv_environment(venv):
     """Process environment as if ``venv`` were activated, and nothing of ours leaked in."""
     env = {
@@ -189,8 +145,15 @@ def puller_enabled(venv, env):
     )
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def failed(message):
+    print(f"binder-check: FAILED: {message}", file=sys.stderr)
+    return 1
+
+
+def main(argv, venv, install, python):
+    """The check, in the empty environment ``venv`` (Python ``python``, 'X.Y'), into which
+    ``install(*args)`` installs as pip install does (nox's session.install). Returns the exit status."""
+    parser = argparse.ArgumentParser(prog="nox -s binder --", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--drop",
         action="append",
@@ -211,50 +174,42 @@ def main(argv=None):
         commit = git_branch.commit_folder(binder_env.write_tree(), args.branch, ROOT, "binder-check")
         print(f"binder-check: no branch {args.branch} here: made it from requirements.lock and binder/")
     name = repository_url(ROOT).rsplit("/", 1)[-1]  # nbgitpuller's folder: the URL's last part
-    venv = BUILD / "binder-venv"
     if drop:
-        venv = BUILD / ("binder-venv-drop-" + "-".join(sorted(canonicalize_name(n) for n in drop)))
         print(f"binder-check: TEST MODE, pip list without {', '.join(drop)}: this must fail")
     env = venv_environment(venv)
     try:
         with tempfile.TemporaryDirectory(prefix="binder-check-") as tmp:
             home = git_branch.extract(ROOT, commit, Path(tmp) / "home")
             print(f"binder-check: the environment of branch {args.branch} ({commit[:12]}) in {home}")
-            raw = (home / "binder" / "environment.yml").read_bytes()
-            requirements = pip_requirements(raw.decode("utf-8"))
-            if drop:
-                requirements = drop_packages(requirements, drop)
-            python = python_version(raw.decode("utf-8"))
-            interpreter = shutil.which(f"python{python}")
-            if interpreter is None:
-                raise SystemExit(
-                    f"binder-check: environment.yml pins python={python}, but python{python} is not on PATH"
+            text = (home / "binder" / "environment.yml").read_text(encoding="utf-8")
+            if python_version(text) != python:
+                return failed(
+                    f"branch {args.branch} pins python={python_version(text)}, but this environment "
+                    f"has Python {python}: noxfile.py's binder session takes its Python from the "
+                    f"branch {BRANCH}, so check another branch only when it pins the same"
                 )
-            # The environment is rebuilt only when the branch's environment.yml (or --drop) changes.
-            if not build_venv(
-                venv, requirements, key=raw + repr(sorted(drop)).encode(), interpreter=interpreter
-            ):
-                print(f"binder-check: reusing {venv.relative_to(ROOT)} (environment.yml unchanged)")
+            requirements = pip_requirements(text)
+            if drop:
+                try:
+                    requirements = drop_packages(requirements, drop)
+                except ValueError as error:
+                    return failed(f"--drop: {error}")
+            pip_list = Path(tmp) / "requirements.txt"
+            pip_list.write_text("\n".join(requirements) + "\n", encoding="utf-8")
+            install("-r", str(pip_list))
             run([home / "binder" / "postBuild"], cwd=home, env=env)
             installed = venv / SETTINGS
             if (
                 not installed.is_file()
                 or installed.read_bytes() != (home / "binder" / "overrides.json").read_bytes()
             ):
-                print(
-                    f"binder-check: FAILED: postBuild did not install the branch's "
-                    f"binder/overrides.json as {installed}",
-                    file=sys.stderr,
-                )
-                return 1
+                return failed(f"postBuild did not install the branch's binder/overrides.json as {installed}")
             if not puller_enabled(venv, env):
-                print(
-                    "binder-check: FAILED: Jupyter Server does not load nbgitpuller in this "
-                    "environment, so a launch link cannot pull the lessons: requirements.in must "
-                    "list nbgitpuller (then make lock and make binder-env)",
-                    file=sys.stderr,
+                return failed(
+                    "Jupyter Server does not load nbgitpuller in this environment, so a launch link "
+                    "cannot pull the lessons: requirements.in must list nbgitpuller (then make lock "
+                    "and make binder-env)"
                 )
-                return 1
             origin = Path(tmp) / "origin" / f"{name}.git"  # stands in for the public repository
             run(["git", "clone", "--bare", "--quiet", ROOT, origin])
             run(
@@ -265,26 +220,17 @@ def main(argv=None):
             folder = home / name / "notebooks"
             names = [p.name for p in notebook_paths(folder) if p.name in (INDEX, TRAINING)]
             if len(names) != 2:
-                raise SystemExit(f"binder-check: the pulled notebooks/ must hold {INDEX} and {TRAINING}")
+                return failed(f"the pulled notebooks/ must hold {INDEX} and {TRAINING}")
             run(
                 [venv / "bin" / "jupyter", "execute", "--timeout=600", *(folder / n for n in names)],
                 cwd=folder,
                 env=env,
             )
     except subprocess.CalledProcessError as error:
-        print(
-            f"binder-check: FAILED ({Path(str(error.cmd[0])).name} exited with "
-            f"{error.returncode}); see the output above",
-            file=sys.stderr,
-        )
-        return 1
+        return failed(f"{Path(str(error.cmd[0])).name} exited with {error.returncode}; see the output above")
     print(
         f"binder-check: OK in {time.perf_counter() - start:.0f} s ({', '.join(names)} of "
         f"{args.content_branch}, pulled by nbgitpuller, ran without error in the image of "
         f"branch {args.branch})"
     )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

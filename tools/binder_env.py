@@ -21,8 +21,9 @@ import sys
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+import git_branch
+import yaml
 from environment_file import environment_yaml, pinned_requirements
-from git_branch import commit_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 BRANCH = "binder"
@@ -56,6 +57,32 @@ def write_tree(out=OUT, root=ROOT):
     (out / "binder" / "environment.yml").write_text(environment_yaml(requirements), encoding="utf-8")
     (out / "README.md").write_text(README, encoding="utf-8")
     return out
+
+
+def pip_requirements(environment_text):
+    """The pip: entries of a conda environment file, in order."""
+    for entry in yaml.safe_load(environment_text).get("dependencies", []):
+        if isinstance(entry, dict) and "pip" in entry:
+            return [str(line) for line in entry["pip"]]
+    raise ValueError("the environment file has no pip: section")
+
+
+def python_version(environment_text):
+    """The Python version the environment file pins ('3.11' for python=3.11)."""
+    for entry in yaml.safe_load(environment_text).get("dependencies", []):
+        match = isinstance(entry, str) and re.fullmatch(r"python\s*=+\s*([\d.]+)", entry.strip())
+        if match:
+            return match.group(1)
+    raise ValueError("the environment file does not pin python=X.Y")
+
+
+def pinned_python(branch=BRANCH, root=ROOT):
+    """The Python that ``branch``'s environment.yml pins (Binder's image runs it); without such a
+    branch, the one of this checkout's environment.yml, from which binder-check then makes it."""
+    commit = git_branch.resolve(root, branch)
+    if commit is None:
+        return python_version((root / "environment.yml").read_text(encoding="utf-8"))
+    return python_version(git_branch.git(root, "show", f"{commit}:binder/environment.yml"))
 
 
 def launch_url(repo_url, path, content_branch, env_branch=BRANCH):
@@ -93,7 +120,9 @@ def main(argv=None):
     out = write_tree(args.out.resolve())
     print(f"binder-env: the environment-only tree is in {out}")
     if not args.no_commit:
-        commit = commit_folder(out, args.branch, ROOT, "Binder의 환경: requirements.lock과 binder/에서")
+        commit = git_branch.commit_folder(
+            out, args.branch, ROOT, "Binder의 환경: requirements.lock과 binder/에서"
+        )
         print(
             f"binder-env: branch {args.branch} is at {commit[:12]}; `git push origin {args.branch}` "
             "publishes it"

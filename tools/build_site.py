@@ -18,9 +18,9 @@ What staging changes in its copy (the repository's notebooks are never written):
 A figure's alt text is its cell's ``{"mystnb": {"image": {"alt": "..."}}}`` metadata, which MyST-NB
 puts on the figure's ``<img>`` (the lessons write it in Korean; tests/test_figures.py requires it).
 
-MathJax comes from the npm package pinned in site/package.json (installed by `make site` into
-build/site-npm) and is copied into the site, so math renders without any CDN.
-Run with the site's own environment (build/site-venv, site/requirements.txt).
+MathJax comes from the npm package pinned in site/package.json and is copied into the site, so
+math renders without any CDN. Run in the site's own environment, which holds both: nox's site
+session (`make site`) installs site/requirements.txt and that npm package into it.
 """
 
 import argparse
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
 STAGE = ROOT / "build" / "site-src"
 OUT = ROOT / "build" / "site"
-MATHJAX = ROOT / "build" / "site-npm" / "node_modules" / "mathjax" / "es5"
+MATHJAX = Path(sys.prefix) / "node_modules" / "mathjax" / "es5"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 TITLE = "딥러닝 아키텍처"
@@ -196,8 +196,8 @@ def stage(root=ROOT, stage_dir=STAGE, mathjax=MATHJAX):
     shutil.copytree(SITE / "_ext", stage_dir / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
     if not (mathjax / "tex-chtml.js").exists():
         raise SystemExit(
-            f"MathJax is missing at {mathjax}: run `make site` (it installs the npm "
-            "package pinned in site/package.json)"
+            f"MathJax is missing at {mathjax}: build the site with `make site` (nox's site session "
+            "installs the npm package pinned in site/package.json into the site's environment)"
         )
     shutil.copytree(mathjax, stage_dir / "_extra" / "mathjax")
     (stage_dir / "_config.yml").write_text(

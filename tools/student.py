@@ -2,8 +2,6 @@
 
     python tools/student.py                  # build/student/ and build/student.zip (`make student`)
     python tools/student.py --out DIR        # somewhere else
-    python tools/student.py --execute        # also run every edition notebook top to bottom
-                                             # in a fresh kernel (`make student-check`)
     python tools/student.py --branch student # also commit the edition to the branch `student`
                                              # (for nbgitpuller; then: git push origin student)
 
@@ -20,6 +18,9 @@ their student form, plus the other files there, such as the glossary), ``helpers
 the setup cell's install open the edition's branch (``student`` unless ``--branch`` names another),
 never the repository's main, whose notebooks hold the solutions.
 Notebooks are found by their ``NN_name.ipynb`` pattern, never from a fixed list.
+
+`make student-check` (nox's student session) writes the edition, installs it as its own Makefile
+does and runs every edition notebook top to bottom: none may need a solution.
 """
 
 import argparse
@@ -30,7 +31,6 @@ from pathlib import Path
 
 import binder_env
 import nbformat
-from execute_notebooks import run
 from git_branch import commit_folder
 from navigation import REF, notebook_paths
 
@@ -134,11 +134,6 @@ def main(argv=None):
         default=ROOT / "build" / "student",
         help="folder for the edition (default: build/student)",
     )
-    parser.add_argument(
-        "--execute",
-        action="store_true",
-        help="run every edition notebook top to bottom; fail on the first error",
-    )
     parser.add_argument("--no-zip", action="store_true", help="do not write <out>.zip")
     parser.add_argument(
         "--branch",
@@ -161,23 +156,6 @@ def main(argv=None):
     if args.branch:
         commit = commit_to_branch(out, args.branch)
         print(f"branch {args.branch} is at {commit[:12]}: `git push origin {args.branch}` publishes it")
-    if args.execute:
-        from nbclient.exceptions import CellExecutionError
-
-        for path in written:
-            print(f"run {path.name} ...", end=" ", flush=True)
-            try:
-                _, seconds = run(path)
-            except CellExecutionError as error:
-                print("FAILED")
-                print(error, file=sys.stderr)
-                print(
-                    f"the student edition of {path.name} does not run without its solutions: "
-                    "a later cell uses something only a solution defines.",
-                    file=sys.stderr,
-                )
-                return 1
-            print(f"{seconds:.1f} s")
     return 0
 
 
