@@ -23,30 +23,14 @@ PLATFORMS = {
 }
 
 
-def applies(requirement, **environment):
-    return requirement.marker is None or requirement.marker.evaluate(environment or None)
-
-
-def test_every_lock_line_is_an_exact_pin():
-    assert PINS
-    for requirement in PINS:
-        assert re.fullmatch(r"==[^,*]+", str(requirement.specifier)), requirement
-
-
-def test_environment_yml_pins_exactly_the_lock():
-    environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
-    dependencies = environment["dependencies"]
-    assert "python=3.11" in dependencies and "pip" in dependencies
+def test_the_lock_pins_exactly_every_direct_dependency_and_environment_yml_pins_the_lock():
+    assert PINS and all(re.fullmatch(r"==[^,*]+", str(r.specifier)) for r in PINS)
+    pinned = {canonicalize_name(r.name) for r in PINS}
+    direct = [line.split("#", 1)[0].strip() for line in (ROOT / "requirements.in").read_text().splitlines()]
+    assert [line for line in direct if line and canonicalize_name(Requirement(line).name) not in pinned] == []
+    dependencies = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))["dependencies"]
     pip_section = next(d["pip"] for d in dependencies if isinstance(d, dict))
     assert pip_section == LOCK, "run `make lock` (tools/environment_file.py) to regenerate it"
-
-
-def test_every_direct_dependency_is_pinned():
-    pinned = {canonicalize_name(r.name) for r in PINS}
-    for line in (ROOT / "requirements.in").read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            assert canonicalize_name(Requirement(line).name) in pinned, line
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -63,9 +47,7 @@ def test_exactly_one_tensorflow_2_21_per_platform(platform):
 
 def test_this_environment_is_the_locked_one():
     wrong = []
-    for requirement in PINS:
-        if not applies(requirement):
-            continue
+    for requirement in (r for r in PINS if r.marker is None or r.marker.evaluate()):
         try:
             installed = metadata.version(requirement.name)
         except metadata.PackageNotFoundError:
@@ -79,30 +61,19 @@ def test_this_environment_is_the_locked_one():
 # --- helpers.environment.report(): what a bug report asks for ------------------------------------
 
 
-def test_a_missing_package_reads_not_installed_and_the_report_still_comes_out(monkeypatch):
-    from helpers import environment
-
-    missing = environment.package_version("no_such_module", ("no-such-distribution",), modules={})
-    assert missing == "not installed"
-    monkeypatch.setattr(
-        environment,
-        "PACKAGES",
-        (*environment.PACKAGES, ("Missing", "no_such_module", ("no-such-distribution",))),
-    )
-    assert "- Missing: not installed" in environment.report(environ={}, modules={}).splitlines()
-
-
-def test_an_imported_version_that_differs_from_the_installed_one_says_restart():
+def test_a_version_reads_installed_restart_or_not_installed(monkeypatch):
     from types import SimpleNamespace
 
     from helpers import environment
 
     installed = metadata.version("numpy")
-    modules = {"numpy": SimpleNamespace(__version__="1.0.0")}
-    assert environment.package_version("numpy", ("numpy",), modules) == (
-        f"1.0.0 (installed now: {installed}; restart the kernel to use it)"
-    )
     assert environment.package_version("numpy", ("numpy",), {}) == installed
+    imported = {"numpy": SimpleNamespace(__version__="1.0.0")}
+    restart = f"1.0.0 (installed now: {installed}; restart the kernel to use it)"
+    assert environment.package_version("numpy", ("numpy",), imported) == restart
+    missing = ("Missing", "no_such_module", ("no-such-distribution",))
+    monkeypatch.setattr(environment, "PACKAGES", (*environment.PACKAGES, missing))
+    assert "- Missing: not installed" in environment.report(environ={}, modules={}).splitlines()
 
 
 @pytest.mark.parametrize(
