@@ -14,6 +14,7 @@ import re
 import yaml
 from memory_limit import load
 from navigation import ROOT
+from tabulate import tabulate
 
 CONFIG = ROOT / "deploy" / "z2jh" / "config.yaml"
 CHART_VERSION = "4.4.0"  # the jupyterhub/jupyterhub Helm chart config.yaml is written for
@@ -105,28 +106,23 @@ def _limit(record):
     return f"{'≤ ' if record['at_floor'] else ''}{record['limit_mb']:,} MB"
 
 
-MEMORY_HEADER = (
-    "| 레슨 | 끝까지 실행되는 가장 작은 한도 | 그 한도에서 걸린 시간 "
-    "| 넉넉한 한도에서 걸린 시간 | 최대 RSS |\n|---|---:|---:|---:|---:|"
-)
-CLASS_HEADER = (
-    "| 학생 수 | 학생용 노드 | 수업 중 placeholder까지 | 노드당 보장 합 | 노드당 상한 합 "
-    "| 수업 전 placeholder | 수업 중 placeholder |\n|---:|---:|---:|---:|---:|---:|---:|"
-)
-
-
 def memory_section(measured):
-    """The lessons' smallest completing limits (``memory_limit.load()``) and one student's share."""
+    """The lessons' smallest completing limits (`make memory-limits`' section) and one student's share."""
     lessons = measured.get("lessons", {})
     if not lessons:
         return "(아직 재지 않았습니다: `make memory-limits`를 실행하세요.)"
-    rows = [MEMORY_HEADER]
-    for name, r in lessons.items():
-        there = f"{r['seconds']:.1f} 초" if r["seconds"] is not None else "—"
-        rows.append(
-            f"| {name} | {_limit(r)} | {there} | {r['unpressured_seconds']:.1f} 초 "
-            f"| {r['peak_rss_mb']:,} MB |"
-        )
+    table = [
+        [
+            name,
+            _limit(r),
+            "—" if r["seconds"] is None else f"{r['seconds']:.1f} 초",
+            f"{r['unpressured_seconds']:.1f} 초",
+            f"{r['peak_rss_mb']:,} MB",
+        ]
+        for name, r in lessons.items()
+    ]
+    headers = ["레슨", "끝까지 실행되는 가장 작은 한도", "그 한도에서 걸린 시간", "넉넉한 한도에서 걸린 시간"]
+    rows = [tabulate(table, [*headers, "최대 RSS"], tablefmt="pipe", colalign=["left"] + ["right"] * 4)]
     dates = sorted(r["measured"] for r in lessons.values())
     rows += [
         "",
@@ -173,16 +169,17 @@ def z2jh_section(config):
         f"노드는 {node['label']}로 잡았습니다(쿠버네티스와 시스템 몫을 빼고 학생에게 메모리 "
         f"{node['memory_bytes'] / 1e9:.0f} GB, CPU {node['cpu']}개). "
         f"노드 한 대에 학생 **{first['per_node']}명**이 들어갑니다({bound} 보장이 먼저 찹니다).",
-        "",
-        CLASS_HEADER,
     ]
+    table = []
     for students in CLASS_SIZES:
         s = class_sizing(config, students)
-        rows.append(
-            f"| {students} | {s['nodes']} | {s['nodes_with_placeholders']} "
-            f"| {s['guaranteed_gb']:.1f} GB | {s['limits_gb']:.1f} GB "
-            f"| {s['placeholders_before']} | {s['placeholders_during']} |"
+        table.append(
+            [students, s["nodes"], s["nodes_with_placeholders"], f"{s['guaranteed_gb']:.1f} GB"]
+            + [f"{s['limits_gb']:.1f} GB", s["placeholders_before"], s["placeholders_during"]]
         )
+    headers = ["학생 수", "학생용 노드", "수업 중 placeholder까지", "노드당 보장 합", "노드당 상한 합"]
+    headers += ["수업 전 placeholder", "수업 중 placeholder"]
+    rows += ["", tabulate(table, headers, tablefmt="pipe", colalign=["right"] * 7)]
     idle, server = kernels["cull_idle_timeout"] // 60, cull["timeout"] // 60
     return "\n".join(
         [
