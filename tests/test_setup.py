@@ -21,14 +21,9 @@ HANGUL_TITLE = "손실 곡선: 학습과 검증"
 
 def run_python(code, **env):
     """Run ``code`` in a fresh interpreter (Agg backend, warnings shown); return the result."""
+    command = [sys.executable, "-W", "default", "-c", textwrap.dedent(code)]
     environ = {**os.environ, "MPLBACKEND": "Agg", **env}
-    return subprocess.run(
-        [sys.executable, "-W", "default", "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=environ,
-        timeout=120,
-    )
+    return subprocess.run(command, capture_output=True, text=True, env=environ, timeout=120)
 
 
 # Draws a figure whose title is Hangul; a glyph missing from every font is an error, not a warning.
@@ -51,7 +46,7 @@ RENDER = f"""
 """
 
 
-def test_a_hangul_title_renders_in_a_korean_font_after_the_setup_cell():
+def test_a_hangul_title_renders_in_a_korean_font_after_the_setup_cell_and_misses_its_glyphs_without():
     result = run_python(RENDER.format(setup="from helpers.environment import setup; setup()"))
     assert result.returncode == 0, result.stderr[-2000:]
     families, font_files = result.stdout.splitlines()[-2:]
@@ -61,13 +56,8 @@ def test_a_hangul_title_renders_in_a_korean_font_after_the_setup_cell():
     assert environment.FONT_PACKAGE in font_files, (
         f"NanumGothic is only {font_files}: install koreanize-matplotlib (requirements.lock)"
     )
-
-
-def test_without_the_setup_cell_the_same_title_misses_its_glyphs():
-    """The check above can fail: matplotlib's own font has no Hangul."""
-    result = run_python(RENDER.format(setup=""))
-    assert result.returncode != 0
-    assert "missing from font" in result.stderr
+    without = run_python(RENDER.format(setup=""))  # the check can fail: matplotlib's own font has no Hangul
+    assert without.returncode != 0 and "missing from font" in without.stderr
 
 
 def test_latin_text_keeps_matplotlibs_own_font():
