@@ -25,10 +25,6 @@ def right_answer(question):
     return question["answer"] if question["kind"] == "choice" else str(question["answer"])
 
 
-def test_there_are_questions():
-    assert FILES, "helpers/quizzes/ holds no lesson's questions"
-
-
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_each_file_names_its_lesson(path):
     assert json.loads(path.read_text(encoding="utf-8"))["lesson"] == path.stem
@@ -55,40 +51,30 @@ def test_predicted_values_are_what_the_code_computes(lesson, number, question):
     assert abs(float(value) - question["answer"]) <= question["tolerance"]
 
 
-NUMBER = {"kind": "number", "question": "q", "explanation": "e", "answer": 0.25, "tolerance": 0.01}
-CHOICE = {
-    "kind": "choice",
-    "question": "q",
-    "explanation": "why",
-    "choices": ["a", "b"],
-    "answer": "b",
-    "hint": "look again",
-}
+NUMBER = {"kind": "number", "question": "q", "explanation": "why", "answer": 0.25, "tolerance": 0.01}
+CHOICE = dict(
+    kind="choice", question="q", explanation="why", choices=["a", "b"], answer="b", hint="look again"
+)
+COUNT = dict(NUMBER, answer=60000, tolerance=0, unit="개")
 
 
-def test_a_number_within_the_tolerance_counts():
-    assert quiz.check(NUMBER, "0.255").correct
-    assert quiz.check(NUMBER, " 0.24 ").correct
-    assert not quiz.check(NUMBER, "0.27").correct
-
-
-def test_numbers_may_carry_commas_and_the_unit():
-    question = dict(NUMBER, answer=60000, tolerance=0, unit="개")
-    assert quiz.check(question, "60,000").correct
-    assert quiz.check(question, "60000 개").correct
-    percent = dict(NUMBER, answer=97.5, tolerance=0.5, unit="%")
-    assert quiz.check(percent, "97.3%").correct
-
-
-def test_text_that_is_not_a_number_is_not_graded_wrong_but_explained():
-    result = quiz.check(NUMBER, "zero point two")
-    assert not result.correct and "숫자" in result.message
-
-
-def test_a_wrong_choice_gets_the_hint_not_the_explanation():
-    result = quiz.check(CHOICE, "a")
-    assert not result.correct
-    assert "look again" in result.message and "why" not in result.message
+@pytest.mark.parametrize(
+    "question, answer, says",
+    [
+        (NUMBER, "0.255", quiz.RIGHT),  # within the tolerance
+        (NUMBER, " 0.24 ", quiz.RIGHT),
+        (NUMBER, "0.27", quiz.WRONG),
+        (COUNT, "60,000", quiz.RIGHT),  # commas and the unit may come with a number
+        (COUNT, "60000 개", quiz.RIGHT),
+        (dict(NUMBER, answer=97.5, tolerance=0.5, unit="%"), "97.3%", quiz.RIGHT),
+        (NUMBER, "zero point two", "숫자"),  # not a number: not graded wrong but explained
+        (CHOICE, "a", "look again"),  # a wrong choice gets the hint, not the explanation
+    ],
+)
+def test_an_answer_is_graded_and_only_a_right_one_explained(question, answer, says):
+    result = quiz.check(question, answer)
+    assert result.correct == (says == quiz.RIGHT) and says in result.message
+    assert ("why" in result.message) == result.correct  # the explanation comes with a right answer only
 
 
 @pytest.mark.parametrize(
