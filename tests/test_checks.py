@@ -37,6 +37,11 @@ def test_right_input_comes_back_as_arrays():
         (lambda: checks.probability_row(np.full((2, 10), 0.1)), "one row of 10"),
         (lambda: checks.probability_rows(np.full((2, 10), 0.1), 3), r"one row per image \(3\)"),
         (lambda: checks.probability_rows(np.full((2, 10), 1.5)), "between 0 and 1"),
+        (lambda: predict("model", IMAGES), "Keras model or a function"),
+        (
+            lambda: predict(lambda batch: np.full((1, 10), 0.1), IMAGES),
+            "the model's output must have one row per image",
+        ),
     ],
 )
 def test_bad_input_is_named_with_what_is_expected(call, message):
@@ -59,10 +64,3 @@ class KerasLike:
 @pytest.mark.parametrize("model", [uniform, KerasLike()])
 def test_predict_takes_a_model_or_a_function(model):
     assert np.array_equal(predict(model, IMAGES), np.full((3, 10), 0.1))
-
-
-def test_predict_names_a_wrong_model_or_output():
-    with pytest.raises(ValueError, match="Keras model or a function"):
-        predict("model", IMAGES)
-    with pytest.raises(ValueError, match="the model's output must have one row per image"):
-        predict(lambda batch: np.full((1, 10), 0.1), IMAGES)
