@@ -19,14 +19,6 @@ class RecordingModel:
         return (np.exp(scores) / np.exp(scores).sum())[None]
 
 
-def test_an_empty_pad_predicts_nothing_and_says_how_to_draw():
-    model = RecordingModel()
-    pad = pixel_pad(model)
-    assert pad.probabilities is None and pad.preprocessed is None
-    assert "empty" in pad.info.value and model.inputs == []
-    assert repr(pad) == "pixel_pad: 16x16 squares, click to draw"
-
-
 def test_clicking_a_square_inks_it_and_clicking_again_erases_it():
     model = RecordingModel()
     pad = pixel_pad(model, squares=10)
@@ -40,9 +32,12 @@ def test_clicking_a_square_inks_it_and_clicking_again_erases_it():
     assert pad.probabilities is None
 
 
-def test_a_stroke_reaches_the_model_preprocessed_like_the_canvas_drawing():
+def test_an_empty_pad_predicts_nothing_and_a_stroke_reaches_the_model_preprocessed_like_the_canvas_drawing():
     model = RecordingModel()
     pad = pixel_pad(model)
+    assert pad.probabilities is None and pad.preprocessed is None
+    assert "empty" in pad.info.value and model.inputs == []
+    assert repr(pad) == "pixel_pad: 16x16 squares, click to draw"
     pad.draw_stroke([(3, 3), (12, 3), (6, 14)])  # a 7
     assert pad.grid[3, 3:13].all() and pad.grid[14, 6] == 1
     expected = preprocess_drawing(grid_to_drawing(pad.grid), ink="light")
@@ -54,6 +49,7 @@ def test_a_stroke_reaches_the_model_preprocessed_like_the_canvas_drawing():
     assert shown["data"]["image/png"]
     pad.clear()
     assert pad.grid.sum() == 0 and pad.probabilities is None and pad.output.outputs == ()
+    assert "empty" in pad.info.value
     assert {b.style.button_color for b in pad.buttons} == {"#ffffff"}
 
 
