@@ -64,28 +64,10 @@ def opening(tmp_path, edit=None):
 
 
 def nbval(path):
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:xdist",
-            "-o",
-            "addopts=",
-            "--nbval",
-            "--nbval-current-env",
-            "--nbval-sanitize-with",
-            str(ROOT / "tests" / "nbval_sanitize.cfg"),
-            str(path),
-        ],
-        cwd=path.parent,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-o", "addopts="]
+    sanitize = ROOT / "tests" / "nbval_sanitize.cfg"
+    command += ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(sanitize)]
+    return subprocess.run([*command, str(path)], cwd=path.parent, capture_output=True, text=True, timeout=600)
 
 
 def test_nbval_catches_a_regression_in_a_deterministic_cell(tmp_path):
