@@ -41,18 +41,15 @@ runpy.run_path(sys.argv[1], run_name="__main__")
 """
 
 
-def script_cells(nb):
+def script_cells():
+    code = [c.source for c in nbformat.read(LESSON, as_version=4).cells if c.cell_type == "code"]
     return [
-        c.source
-        for c in nb.cells
-        if c.cell_type == "code"
-        and "mnist.load_data()" in c.source
-        and not c.source.startswith("# 추가 코드")
+        source for source in code if "mnist.load_data()" in source and not source.startswith("# 추가 코드")
     ]
 
 
 def test_the_lesson_holds_one_script_that_needs_nothing_from_the_course():
-    scripts = script_cells(nbformat.read(LESSON, as_version=4))
+    scripts = script_cells()
     assert len(scripts) == 1, "09_full_code must show the post's script in one cell"
     assert not re.search(r"^\s*(from|import)\s+helpers\b", scripts[0], re.M), (
         "the script must run without the course's helpers"
@@ -64,18 +61,12 @@ def test_the_lesson_holds_one_script_that_needs_nothing_from_the_course():
     reason="needs MNIST: set MNIST_NPZ, or download it once with `python -m helpers.data`",
 )
 def test_the_copied_script_runs_as_a_plain_python_program(tmp_path):
-    (script,) = script_cells(nbformat.read(LESSON, as_version=4))
+    (script,) = script_cells()
     path = tmp_path / "full_code.py"
     path.write_text(script + "\n", encoding="utf-8")
     env = {**os.environ, **TF_ENV, "MPLBACKEND": "Agg"}
-    result = subprocess.run(
-        [sys.executable, "-c", RUN_SCRIPT, str(path)],
-        cwd=tmp_path,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=600,
-    )
+    command = [sys.executable, "-c", RUN_SCRIPT, str(path)]
+    result = subprocess.run(command, cwd=tmp_path, env=env, text=True, capture_output=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     accuracy = printed_accuracy(result.stdout)
     assert accuracy is not None, f"the script did not print its test accuracy:\n{result.stdout[-2000:]}"
