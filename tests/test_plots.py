@@ -139,12 +139,9 @@ def test_class_counts_label_every_bar():
 @pytest.mark.parametrize(
     "call, message",
     [
+        # each figure checks its input (what each check says is test_checks')
         (lambda: plots.plot_prediction(IMAGES[0], np.full(9, 0.1)), "10 values per image"),
-        (lambda: plots.plot_prediction(IMAGES[0], np.full((2, 10), 0.1)), "one row of 10"),
-        (
-            lambda: plots.plot_prediction(np.zeros((27, 28)), np.full(10, 0.1)),
-            r"28x28 MNIST image, got shape \(27, 28\)",
-        ),
+        (lambda: plots.plot_prediction(np.zeros((27, 28)), np.full(10, 0.1)), "28x28 MNIST image"),
         (lambda: plots.plot_digit(IMAGES[0], 10), "digit from 0 to 9"),
         (lambda: plots.plot_digit_grid(IMAGES, LABELS[:3]), "one digit per image"),
         (lambda: plots.plot_digit_grid(IMAGES[:2], LABELS[:2], np.full((3, 10), 0.1)), "one row per image"),
@@ -172,13 +169,6 @@ def history_of(epochs):
     return {"loss": falling, "accuracy": rising, "val_loss": falling, "val_accuracy": rising}
 
 
-def visible_ticks(ax):
-    fig = ax.figure
-    fig.canvas.draw()
-    low, high = ax.get_xlim()
-    return [t for t in ax.get_xticks() if low <= t <= high]
-
-
 @pytest.mark.parametrize("epochs", [1, 10, plots.MAX_EPOCH_TICKS])
 def test_history_has_loss_and_accuracy_with_validation_and_ticks_every_epoch_of_a_short_run(epochs):
     fig = plots.plot_history(history_of(epochs))
@@ -190,8 +180,9 @@ def test_history_has_loss_and_accuracy_with_validation_and_ticks_every_epoch_of_
 @pytest.mark.parametrize("epochs", [plots.MAX_EPOCH_TICKS + 1, 27, 60])
 def test_history_ticks_a_few_whole_epochs_of_a_long_run(epochs):
     fig = plots.plot_history(history_of(epochs))
+    fig.canvas.draw()
     for ax in fig.axes:
-        ticks = visible_ticks(ax)
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
         assert 2 <= len(ticks) <= plots.MAX_EPOCH_TICKS
         assert all(float(t).is_integer() for t in ticks)
         assert len(ax.lines[0].get_xdata()) == epochs  # every epoch is still drawn
@@ -207,13 +198,9 @@ def test_relu_derivative_is_drawn_as_a_step():
     assert len(pieces) == 2  # left of 0 and right of 0, no line joining them
     values = np.concatenate([line.get_ydata() for line in pieces])
     assert set(np.unique(values)) == {0.0, 1.0}  # never a value in between: no steep line
-    dots = {
-        float(line.get_ydata()[0]): line.get_markerfacecolor()
-        for line in derivative_ax.lines
-        if line.get_marker() == "o"
-    }
-    assert set(dots) == {0.0, 1.0}
-    assert to_hex(dots[1.0]) == to_hex("white")  # open: relu'(0) is taken as 0
+    dots = [line for line in derivative_ax.lines if line.get_marker() == "o"]
+    faces = {float(dot.get_ydata()[0]): to_hex(dot.get_markerfacecolor()) for dot in dots}
+    assert set(faces) == {0.0, 1.0} and faces[1.0] == to_hex("white")  # open: relu'(0) is taken as 0
 
 
 @pytest.mark.parametrize("name, x_range", [("sigmoid", (-5, 5)), ("tanh", (-5, 5)), ("relu", (1, 5))])
