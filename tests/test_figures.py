@@ -37,22 +37,8 @@ def test_every_stored_figure_has_a_short_korean_alt_text(path):
     assert alt_problems(nbformat.read(path, as_version=4)) == []
 
 
-def notebook_with(metadata, output):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell(
-            "plt.show()", id="fig", metadata=metadata, outputs=[nbformat.from_dict(output)]
-        )
-    ]
-    return nb
-
-
-FIGURE = {
-    "output_type": "display_data",
-    "metadata": {},
-    "data": {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 640x480 with 1 Axes>"},
-}
-TEXT = {"output_type": "stream", "name": "stdout", "text": "0.97\n"}
+FIGURE = nbformat.v4.new_output("display_data", {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+TEXT = nbformat.v4.new_output("stream", name="stdout", text="0.97\n")
 
 
 @pytest.mark.parametrize(
@@ -68,5 +54,8 @@ TEXT = {"output_type": "stream", "name": "stdout", "text": "0.97\n"}
     ],
 )
 def test_alt_problems_name_what_is_missing(metadata, output, found):
-    problems = alt_problems(notebook_with(metadata, output))
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("plt.show()", metadata=metadata, outputs=[output])]
+    )
+    problems = alt_problems(nb)
     assert (problems == []) if found is None else (len(problems) == 1 and found in problems[0])

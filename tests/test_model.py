@@ -62,14 +62,11 @@ def test_the_cache_returns_the_same_model_silently_and_is_keyed_on_data_and_seed
     }
 
 
-@pytest.mark.parametrize(
+@pytest.mark.parametrize(  # the images and the labels are checked (what each check says is test_checks')
     "x, t, message",
     [
         (np.zeros((4, 28, 28), np.uint8), np.zeros(4, int), r"float pixels in \[0, 1\]"),
-        (np.full((4, 28, 28), 255.0, np.float32), np.zeros(4, int), "normalize the uint8 images"),
-        (np.zeros((4, 784), np.float32), np.zeros(4, int), r"shape \(n, 28, 28\)"),
         (np.zeros((4, 28, 28), np.float32), np.eye(10)[:4], "not one-hot rows"),
-        (np.zeros((4, 28, 28), np.float32), np.array([0, 1, 2, 10]), "digits from 0 to 9"),
     ],
 )
 def test_bad_training_data_is_named(x, t, message):
