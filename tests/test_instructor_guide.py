@@ -1,12 +1,18 @@
-"""tools/instructor_guide.py: what it reads from a lesson, the links and sizes it writes."""
+"""tools/instructor_guide.py: what it reads from a lesson, the links it writes, and its tables rendered from
+docs/measurements.json (on copies: the real guide and lessons are `make guide`'s to rewrite)."""
 
-from pathlib import Path
+import shutil
 from urllib.parse import parse_qs, urlparse
 
+import hub_sizing
+import instructor_guide as guide
+import lesson_time
+import measurements
+import memory_limit
 import nbformat
-
-ROOT = Path(__file__).resolve().parent.parent
-import instructor_guide as guide  # noqa: E402
+import pytest
+from markdown_tables import tables
+from navigation import INDEX, notebook_paths, title_cell
 
 
 def lesson(title_source):
@@ -63,11 +69,55 @@ def test_nbgitpuller_link_pulls_the_repository_and_opens_the_index():
     }
 
 
-def test_measurements_survive_a_rewrite_without_measuring():
-    paths = guide.lesson_paths()
-    measured = {p.name: (1.5 + i, 100.0 + i) for i, p in enumerate(paths)}
-    table = guide.lessons_table(paths, measured)
-    assert guide.measured_from_guide(table) == measured
+@pytest.fixture
+def budget(tmp_path):
+    """A `make budget` section in a file of its own: lesson i ran 10.25 + i s and peaked at 500 + i MB."""
+    path = tmp_path / "measurements.json"
+    lessons = {p.name: {"seconds": 10.25 + i, "peak_mb": 500 + i} for i, p in enumerate(notebook_paths())}
+    measurements.save(guide.BUDGET, {"lessons": lessons}, measurements.machine(), path)
+    return path
+
+
+def test_the_guide_renders_every_table_from_the_measurements(budget):
+    paths = notebook_paths()
+    section = guide.lesson_measurements(paths, budget)
+    limits = measurements.require(memory_limit.SECTION, "make memory-limits")  # the committed ones
+    config = hub_sizing.read_config()
+    text = guide.generate(
+        guide.GUIDE.read_text(encoding="utf-8"), paths, section, limits, config, "https://h", "r"
+    )
+    lessons, memory, classes = tables(text)[:3]
+    assert [row["레슨"].split("(../notebooks/")[1].rstrip(")") for row in lessons] == [p.name for p in paths]
+    for row, path in zip(lessons, paths):
+        measured = section["lessons"][path.name]
+        assert row["실행(측정)"] == f"{measured['seconds']:.1f} 초"
+        assert row["최대 메모리"] == f"{measured['peak_mb']:,} MB"
+    assert section["date"] in text and section["commit"] in text
+    assert {row["레슨"]: row["끝까지 실행되는 가장 작은 한도"] for row in memory} == {
+        name: hub_sizing._limit(record) for name, record in limits["lessons"].items()
+    }
+    assert [int(row["학생 수"]) for row in classes] == list(hub_sizing.CLASS_SIZES)
+    assert [int(row["학생용 노드"]) for row in classes] == [
+        hub_sizing.class_sizing(config, students)["nodes"] for students in hub_sizing.CLASS_SIZES
+    ]
+
+
+def test_a_missing_measurement_names_the_command_that_makes_it(budget, tmp_path):
+    with pytest.raises(SystemExit, match="run `make budget`"):
+        guide.lesson_measurements(notebook_paths(), tmp_path / "none.json")
+    new_lesson = tmp_path / "11_new.ipynb"
+    with pytest.raises(SystemExit, match="11_new.ipynb: run `make budget`"):
+        guide.lesson_measurements([*notebook_paths(), new_lesson], budget)
+
+
+def test_each_lesson_states_the_measured_run_time(budget, tmp_path):
+    lessons = [p for p in notebook_paths() if p.name != INDEX][:2]
+    copies = [shutil.copy(p, tmp_path / p.name) for p in lessons]
+    section = measurements.load(guide.BUDGET, budget)
+    guide.update_planned_times(copies, section)
+    for copy in copies:
+        title = title_cell(nbformat.read(copy, as_version=4)).source
+        assert lesson_time.stated_seconds(title) == round(section["lessons"][copy.name]["seconds"])
 
 
 def test_the_guide_lists_every_lesson_and_keeps_its_markers():

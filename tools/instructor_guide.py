@@ -1,7 +1,6 @@
-"""Regenerate the generated parts of docs/instructor_guide.md (`make guide`).
+"""Regenerate the generated parts of docs/instructor_guide.md from docs/measurements.json (`make guide`).
 
-    python tools/instructor_guide.py                 # from the last `make budget` (build/budget.json)
-    python tools/instructor_guide.py --no-measure    # keep the measured columns, redo the rest
+    python tools/instructor_guide.py                 # the guide and each lesson's 예상 시간
     python tools/instructor_guide.py --check         # exit 1 if the lesson list is out of date
     python tools/instructor_guide.py --hub https://hub.example.ac.kr   # nbgitpuller links for a hub
 
@@ -10,43 +9,39 @@ What it writes, each between its own ``<!-- NAME:start -->`` / ``<!-- NAME:end -
 - ``lessons``: one row per lesson notebook (found by the NN_name.ipynb pattern): its learning
   objectives, prerequisites and planned time, read from the title cell (``**학습 목표**`` with
   a list, ``**선수 지식**: …``, ``**예상 시간**: …``; a lesson without them yet shows its
-  ``**이 노트북에서 배울 것**`` sentence instead), and the wall time
-  and peak memory `make budget` measured running it top to bottom in a fresh kernel;
-- ``memory``: the smallest memory limit at which each lesson completes (`make memory-limits`,
-  docs/measurements.json) and the per-student guarantee and limit derived from it (tools/hub_sizing.py);
+  ``**이 노트북에서 배울 것**`` sentence instead), and the wall time and peak memory `make budget`
+  measured running it top to bottom in a fresh kernel;
+- ``memory``: the smallest memory limit at which each lesson completes (`make memory-limits`) and
+  the per-student guarantee and limit derived from it (tools/hub_sizing.py);
 - ``z2jh``: what classes of 30, 100 and 300 students need under deploy/z2jh/config.yaml (nodes,
   memory per node, placeholders);
 - ``nbgitpuller``: links that pull the course (and the student edition's branch) into a hub,
   built from the repository address in pyproject.toml.
 
 With the same measurement it rewrites the **예상 시간** line of every lesson's title cell
-(tools/lesson_time.py), so the lessons and the table never disagree.
+(tools/lesson_time.py), so the lessons and the table never disagree. It measures nothing: when the
+committed docs/measurements.json lacks a measurement, it stops and names the command that makes it.
 
 Text outside the markers is the guide's own prose and is never touched.
 """
 
 import argparse
-import json
 import re
 import sys
-from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import hub_sizing
 import lesson_time
+import measurements
 import memory_limit
 import nbformat
-from navigation import INDEX, notebook_paths, replace_between, repository_url, title, title_cell
+from navigation import INDEX, ROOT, notebook_paths, replace_between, repository_url, title, title_cell
+from tabulate import tabulate
 
-ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "instructor_guide.md"
-BUDGET = ROOT / "build" / "budget.json"
 DEFAULT_HUB = "https://jupyterhub.example.ac.kr"
 STUDENT_BRANCH = "student"
-
-
-def lesson_paths(root=ROOT):
-    return notebook_paths(root / "notebooks")
+BUDGET = "budget"  # docs/measurements.json's section that `make budget` writes
 
 
 # --- what a lesson says about itself --------------------------------------------------------------
@@ -97,48 +92,46 @@ def lesson_info(nb):
     }
 
 
-# --- measurements -----------------------------------------------------------------------------------
-
-
-def measured_from_guide(text):
-    """{notebook name: (seconds, peak MB)} read back from an existing lesson table."""
-    found = {}
-    for line in text.splitlines():
-        match = re.match(
-            r"\|\s*\[[^]]*\]\(\.\./notebooks/(\d\d_[a-z0-9_]+\.ipynb)\).*"
-            r"\|\s*([\d.]+)\s*초\s*\|\s*([\d,]+)\s*MB\s*\|\s*$",
-            line,
-        )
-        if match:
-            found[match.group(1)] = (float(match.group(2)), float(match.group(3).replace(",", "")))
-    return found
-
-
 # --- the generated parts ----------------------------------------------------------------------------
+
+
+def lesson_measurements(paths, path=measurements.PATH):
+    """`make budget`'s section, which must hold every lesson of ``paths``."""
+    budget = measurements.require(BUDGET, "make budget", path)
+    missing = [p.name for p in paths if p.name not in budget["lessons"]]
+    if missing:
+        raise SystemExit(
+            f"{path} has no time of {', '.join(missing)}: run `make budget`, then commit the file."
+        )
+    return budget
 
 
 def _cell(text):
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def lessons_table(paths, measured):
-    rows = [
-        "| 레슨 | 학습 목표 | 선수 지식 | 예상 시간(레슨) | 실행(측정) | 최대 메모리 |",
-        "|---|---|---|---|---:|---:|",
-    ]
+def lessons_table(paths, budget):
+    """The lessons and what `make budget` measured running each (``budget``: its section)."""
+    rows = []
     for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        info = lesson_info(nb)
-        objectives = "<br>".join(f"• {_cell(o)}" for o in info["objectives"]) or "—"
-        seconds, peak = measured.get(path.name, (None, None))
-        run = f"{seconds:.1f} 초" if seconds is not None else "—"
-        memory = f"{peak:,.0f} MB" if peak is not None else "—"
+        info = lesson_info(nbformat.read(path, as_version=4))
+        measured = budget["lessons"][path.name]
         rows.append(
-            f"| [{_cell(info['title'])}](../notebooks/{path.name}) | {objectives} "
-            f"| {_cell(info['prerequisites']) or '—'} | {_cell(info['planned']) or '—'} "
-            f"| {run} | {memory} |"
+            [
+                f"[{_cell(info['title'])}](../notebooks/{path.name})",
+                "<br>".join(f"• {_cell(o)}" for o in info["objectives"]) or "—",
+                _cell(info["prerequisites"]) or "—",
+                _cell(info["planned"]) or "—",
+                f"{measured['seconds']:.1f} 초",
+                f"{measured['peak_mb']:,} MB",
+            ]
         )
-    return "\n".join(rows)
+    headers = ["레슨", "학습 목표", "선수 지식", "예상 시간(레슨)", "실행(측정)", "최대 메모리"]
+    table = tabulate(rows, headers, tablefmt="pipe", colalign=["left"] * 4 + ["right"] * 2)
+    return (
+        f"{table}\n\n측정: {measurements.stamp_text(budget)}, 레슨마다 새 커널에서 처음부터 끝까지 "
+        "(`make budget`, `docs/measurements.json`; 바쁜 컴퓨터에서는 더 오래 걸립니다)."
+    )
 
 
 def nbgitpuller_link(hub, repo, branch, notebook="00_index.ipynb"):
@@ -161,24 +154,21 @@ def nbgitpuller_section(hub, repo):
     )
 
 
-def update_planned_times(paths, measured):
-    """Rewrite each measured lesson's 예상 시간 line (tools/lesson_time.py); return the changed paths."""
+def update_planned_times(paths, budget):
+    """Rewrite each lesson's 예상 시간 line (tools/lesson_time.py); return the changed paths."""
     changed = []
     for path in paths:
-        if path.name not in measured:
-            continue
         nb = nbformat.read(path, as_version=4)
-        if lesson_time.set_planned_time(nb, measured[path.name][0]):
+        if lesson_time.set_planned_time(nb, budget["lessons"][path.name]["seconds"]):
             nbformat.write(nb, path)
             changed.append(path)
     return changed
 
 
-def generate(text, paths, measured, hub, repo, when, limits=None, config=None):
-    text = replace_between(text, "lessons", lessons_table(paths, measured) + f"\n\n{when}", GUIDE.name)
-    limits = memory_limit.load() if limits is None else limits
+def generate(text, paths, budget, limits, config, hub, repo):
+    """The guide's ``text`` with every generated part rewritten."""
+    text = replace_between(text, "lessons", lessons_table(paths, budget), GUIDE.name)
     text = replace_between(text, "memory", hub_sizing.memory_section(limits), GUIDE.name)
-    config = hub_sizing.read_config() if config is None else config
     text = replace_between(text, "z2jh", hub_sizing.z2jh_section(config), GUIDE.name)
     return replace_between(text, "nbgitpuller", nbgitpuller_section(hub, repo), GUIDE.name)
 
@@ -186,23 +176,14 @@ def generate(text, paths, measured, hub, repo, when, limits=None, config=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--no-measure", action="store_true", help="keep the run times and memory already in the guide"
-    )
-    parser.add_argument(
-        "--from-budget",
-        type=Path,
-        metavar="PATH",
-        default=BUDGET,
-        help="`make budget`'s --json file with the run times and memory "
-        f"(default: {BUDGET.relative_to(ROOT)})",
-    )
-    parser.add_argument(
         "--check", action="store_true", help="exit 1 if the guide's lesson list differs from notebooks/"
     )
     parser.add_argument("--hub", default=DEFAULT_HUB, help="the JupyterHub address for the links")
+    # The guide never measures; deploy/z2jh/README.md's command still says so.
+    parser.add_argument("--no-measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     text = GUIDE.read_text(encoding="utf-8")
-    paths = lesson_paths()
+    paths = notebook_paths()
     if args.check:
         listed = set(re.findall(r"^\|\s*\[[^]]*\]\(\.\./notebooks/(\d\d_[a-z0-9_]+\.ipynb)\)", text, re.M))
         missing = {p.name for p in paths} - listed
@@ -214,27 +195,14 @@ def main(argv=None):
             )
             return 1
         return 0
-    if not args.no_measure:
-        if not args.from_budget.is_file():
-            print(
-                f"{args.from_budget} does not exist: measure the lessons first with `make budget` "
-                "(or keep the guide's measurements with --no-measure)",
-                file=sys.stderr,
-            )
-            return 1
-        budget = json.loads(args.from_budget.read_text(encoding="utf-8"))
-        measured = {row["notebook"]: (row["seconds"], row["peak_mb"]) for row in budget["rows"]}
-        when = (
-            f"측정: {budget['measured']}, {budget['cores']}코어 Linux, 레슨마다 새 커널에서 처음부터 "
-            "끝까지 (`make budget`; 바쁜 컴퓨터에서는 더 오래 걸립니다)."
-        )
-    else:
-        measured = measured_from_guide(text)
-        when = re.search(r"<!-- lessons:start -->.*?\n\n(측정:[^\n]*)\n<!-- lessons:end -->", text, re.S)
-        when = when.group(1) if when else "측정: (아직 없음)"
-    for path in update_planned_times([p for p in paths if p.name != INDEX], measured):
+    budget = lesson_measurements(paths)
+    limits = measurements.require(memory_limit.SECTION, "make memory-limits")
+    for path in update_planned_times([p for p in paths if p.name != INDEX], budget):
         print(f"updated the 예상 시간 of {path.relative_to(ROOT)}")
-    GUIDE.write_text(generate(text, paths, measured, args.hub, repository_url(), when), encoding="utf-8")
+    config = hub_sizing.read_config()
+    GUIDE.write_text(
+        generate(text, paths, budget, limits, config, args.hub, repository_url()), encoding="utf-8"
+    )
     print(f"updated {GUIDE.relative_to(ROOT)}")
     return 0
 
