@@ -17,14 +17,14 @@
 #   make student  the student edition (solutions replaced by empty cells): build/student/ and build/student.zip
 #   make student-check  the student edition installed on its own (nox -s student), each of its notebooks
 #                 run top to bottom
-#   make guide    from the last make budget: the tables of docs/instructor_guide.md and each lesson's 예상 시간
+#   make guide    from docs/measurements.json: the tables of docs/instructor_guide.md and each lesson's 예상 시간
 #   make site     the course website from the stored outputs (build/site/_build/html; nox -s site)
 #   make site-check  load every page of the site in headless Chromium (screenshots: artifacts/site/)
 #   make hub-check  a real JupyterHub on 127.0.0.1 (as root): three students, each a Unix user of their own, pull
 #                 the course with nbgitpuller and train at once; idle kernels and servers are culled
 #   make compat   every notebook on each version set, each on its own Python (nox): oldest supported,
-#                 Colab's, the lock on 3.11 and 3.13 (SETS=oldest,colab: some; COMPAT_FLAGS=--readme:
-#                 the table goes into README.md when all four runs passed)
+#                 Colab's, the lock on 3.11 and 3.13 (SETS=oldest,colab: some; COMPAT_FLAGS=--record:
+#                 results go to docs/measurements.json and the table to docs/CONTRIBUTING.md when all four passed)
 
 PYTHON ?= python3
 VENV := .venv
@@ -80,7 +80,7 @@ SEED_SHIFT ?= 1
 test: setup
 	rm -f notebooks/*.keras
 	DLA_SEED_SHIFT=$(SEED_SHIFT) $(BIN)/python -m pytest -n 2 --dist loadscope --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+		--nbval-sanitize-with nbval_sanitize.cfg tests notebooks
 
 # ruff (pyproject.toml's [tool.ruff]): lint of every Python file and the lessons' code cells, and the
 # format of the Python files (the lessons' cells keep the post's own style).
@@ -119,7 +119,7 @@ binder-check: setup
 	$(BIN)/nox -s binder -- $(BINDER_CHECK_FLAGS)
 
 budget: setup
-	$(BIN)/python tools/budget.py --json build/budget.json $(BUDGET_FLAGS)
+	$(BIN)/python tools/budget.py $(BUDGET_FLAGS)
 
 # Each lesson's kernel in a memory cgroup, as a hub limits a student, at limits found by bisection
 # (about seven runs of every lesson, so not in CI); writes docs/measurements.json (make guide and the
@@ -148,9 +148,8 @@ student: $(STAMP)
 student-check: $(STAMP)
 	$(BIN)/nox -s student
 
-# The guide's run times and memory are make budget's (build/budget.json, written by every make budget).
+# The guide renders from docs/measurements.json (make budget, make memory-limits) and measures nothing.
 guide: setup
-	@test -f build/budget.json || $(BIN)/python tools/budget.py --no-speed --json build/budget.json
 	$(BIN)/python tools/instructor_guide.py
 	$(BIN)/python tools/navigation.py
 

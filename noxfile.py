@@ -37,8 +37,8 @@ nox.options.envdir = str(ROOT / "build" / "nox")
 nox.options.download_python = "never"
 nox.options.error_on_missing_interpreters = True
 
-# What the runner needs in every set besides the course's own dependencies.
-RUNNER = ["ipykernel", "nbclient", "nbformat"]
+# What the runner needs in every set besides the course's own dependencies (the tools' tables: tabulate).
+RUNNER = ["ipykernel", "nbclient", "nbformat", "tabulate"]
 
 # The lower bounds of pyproject.toml's supported range. TensorFlow 2.16 is the first line with
 # Keras 3; 3.0.5 was the newest Keras when TensorFlow 2.16.1 came out; TensorFlow 2.16 needs
@@ -50,7 +50,7 @@ OLDEST_PYTHON = "3.11"
 # versions in googlecolab/backend-info: os-info.txt has its Python, pip-freeze.txt the pins below
 # (Colab's `tensorflow` wheel; the CPU wheel of the same version runs the same code here). A new
 # Python also needs TensorFlow wheels for it (3.13: TensorFlow 2.20 and later). Then run
-# `make compat COMPAT_FLAGS=--readme` and update the README's paragraph on Colab.
+# `make compat COMPAT_FLAGS=--record` and update docs/CONTRIBUTING.md's paragraph on Colab.
 COLAB = ["tensorflow-cpu==2.20.0", "keras==3.13.2", "numpy==2.1.3", "ipywidgets==7.7.1", "matplotlib==3.10.0"]
 COLAB_PYTHON = "3.13"
 
@@ -224,11 +224,7 @@ def shared_python(version):
 
 @nox.session(python=shared_python(LOCK_PYTHONS[0]), reuse_venv=True, default=False)
 def hub(session):
-    """`make hub-check`: a class on a real JupyterHub (tools/hub_check.py), in the lock plus the
-    hub's packages."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
+    """make hub-check: a class on a real JupyterHub (tools/hub_check.py), the lock + the hub's packages."""
     from hub_check import HUB_PACKAGES, PROXY, PROXY_PACKAGE
 
     session.install("-r", str(LOCK), *HUB_PACKAGES)
