@@ -27,11 +27,15 @@ def png(output):
     return shown["data"]["image/png"]
 
 
+def ink_rows(image):
+    """The digit ``fake_model`` sees in ``image``: its rows of ink, modulo 10."""
+    return int((image.sum(axis=1) > 0).sum()) % 10
+
+
 def fake_model(batch):
-    """Probabilities that depend on the input: digit = rows of ink (a stand-in for a network)."""
-    digit = int((batch[0].sum(axis=1) > 0).sum()) % 10
+    """Probabilities that depend on the input (a stand-in for a network)."""
     probabilities = np.full((1, 10), 0.02)
-    probabilities[0, digit] = 0.82
+    probabilities[0, ink_rows(batch[0])] = 0.82
     return probabilities
 
 
@@ -49,6 +53,9 @@ def fake_model(batch):
             "predictions for x_test",
         ),
         (lambda: widgets.digit_canvas(fake_model).draw_stroke([]), "at least one"),
+        (lambda: pixel_pad.pixel_pad(fake_model).draw_stroke([]), "at least one"),
+        (lambda: pixel_pad.pixel_pad(fake_model, squares=3), "between 8 and 40"),
+        (lambda: pixel_pad.grid_to_drawing(np.zeros(4)), "2-D"),
     ],
 )
 def test_bad_arguments_say_what_is_wrong(make, message):
@@ -157,7 +164,7 @@ def test_digit_canvas_starts_empty_and_predicts_the_preprocessed_drawing():
     demo.draw_stroke(SEVEN)
     expected = drawing.preprocess_drawing(drawing.draw_stroke(np.zeros((280, 280)), SEVEN, 22))
     assert np.allclose(demo.preprocessed, expected, atol=1e-6)
-    digit = int((expected.sum(axis=1) > 0).sum()) % 10
+    digit = ink_rows(expected)
     assert demo.probabilities.argmax() == digit
     assert f"prediction: <b>{digit}</b> with probability <b>82.0%</b>" == demo.info.value
     first = png(demo.output)
@@ -177,6 +184,39 @@ def test_digit_canvas_follows_front_end_mouse_events():
     assert demo.probabilities is not None and demo.ink[140, 140] == 1
     send(None, {"event": "mouse_move", "x": 10, "y": 10}, [])  # no button down: no ink
     assert demo.ink[10, 10] == 0
+
+
+# --- pixel_pad: squares of core widgets, which Colab shows, preprocessed like the canvas' drawing ----
+
+
+def test_pixel_pad_starts_empty_and_a_stroke_reaches_the_model_preprocessed_like_the_canvas_drawing():
+    seen = []
+    pad = pixel_pad.pixel_pad(lambda batch: seen.append(batch) or fake_model(batch))
+    assert pad.probabilities is None and pad.preprocessed is None and seen == []
+    assert "empty" in pad.info.value and repr(pad) == "pixel_pad: 16x16 squares, click to draw"
+    pad.draw_stroke([(3, 3), (12, 3), (6, 14)])  # a 7
+    assert pad.grid[3, 3:13].all() and pad.grid[14, 6] == 1
+    expected = drawing.preprocess_drawing(pixel_pad.grid_to_drawing(pad.grid), ink="light")
+    assert np.array_equal(pad.preprocessed, expected) and np.array_equal(seen[-1][0], expected)
+    assert f"prediction: <b>{ink_rows(expected)}</b>" in pad.info.value
+    assert png(pad.output)  # the figure lives in the widget, not in the cell's outputs
+    pad.clear()
+    assert pad.grid.sum() == 0 and pad.probabilities is None and pad.output.outputs == ()
+    assert "empty" in pad.info.value and {b.style.button_color for b in pad.buttons} == {"#ffffff"}
+
+
+def test_pixel_pad_clicking_a_square_inks_it_and_clicking_again_erases_it():
+    seen = []
+    pad = pixel_pad.pixel_pad(lambda batch: seen.append(batch) or fake_model(batch), squares=10)
+    pad.buttons[23].click()
+    assert pad.grid[2, 3] == 1 and pad.grid.sum() == 1 and len(seen) == 1  # one prediction a click
+    colours = [b.style.button_color for b in pad.buttons]
+    assert colours[23] == "#000000" and set(colours[:23] + colours[24:]) == {"#ffffff"}  # black ink on white
+    pad.buttons[23].click()
+    assert pad.grid.sum() == 0 and pad.buttons[23].style.button_color == "#ffffff"
+    assert pad.probabilities is None
+    scaled = pixel_pad.grid_to_drawing([[0, 1], [1, 0]], scale=3)
+    assert scaled.shape == (6, 6) and scaled[:3, 3:].all() and not scaled[:3, :3].any()
 
 
 def test_no_figure_leak_in_any_widget():
