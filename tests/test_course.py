@@ -62,8 +62,12 @@ def test_navigation_links_go_to_the_neighbours(path):
 
 
 @pytest.mark.parametrize("path", PATHS, ids=NAMES)
-def test_stored_outputs_are_one_clean_run(path):
-    nb = read(path)
+def test_the_stored_notebook_is_one_clean_normalized_run(path):
+    text = path.read_text(encoding="utf-8")
+    nb = nbformat.reads(text, as_version=4)
+    assert text == nbformat.writes(nb) + "\n", "store notebooks with `make outputs`"
+    assert not re.search(r"\\u[1-9a-f][0-9a-f]{3}", text, re.I), "store text (Hangul) unescaped"
+    assert not any("execution" in c.metadata for c in nb.cells), "execution timestamps are stored"
     assert nb.metadata.kernelspec.name == "python3"
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), (
@@ -74,15 +78,6 @@ def test_stored_outputs_are_one_clean_run(path):
             assert output.output_type != "error", f"stored error in: {cell.source[:60]!r}"
             text = output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
             assert not TF_LOG.search(text), f"TensorFlow log line stored in: {cell.source[:60]!r}"
-
-
-@pytest.mark.parametrize("path", PATHS, ids=NAMES)
-def test_notebooks_are_stored_normalized(path):
-    text = path.read_text(encoding="utf-8")
-    nb = nbformat.reads(text, as_version=4)
-    assert text == nbformat.writes(nb) + "\n", "store notebooks with `make outputs`"
-    assert not re.search(r"\\u[1-9a-f][0-9a-f]{3}", text, re.I), "store text (Hangul) unescaped"
-    assert not any("execution" in c.metadata for c in nb.cells), "execution timestamps are stored"
 
 
 # --- lesson shape: objectives, prerequisites, time, key points, quiz, exercises --------------------

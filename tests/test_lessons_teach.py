@@ -1,10 +1,8 @@
 """Lessons teach one marked path and speak of nothing but the lesson; 00 says where to get help.
 
-- Every ``## `` heading of a lesson body (after the title cell, before ``## 핵심 포인트``), except
-  ``## 설정``, starts with [원문] (the post's path) or [더 알아보기] (optional). The cells of a
-  [더 알아보기] section, its heading's cell included, carry the tag ``optional``; no other cell does.
-- Lesson markdown names no tooling: make, nbval, CI, pytest, SHA-256, cache, budget, CELL.py,
-  tools/, colabtools, sitecustomize, issue numbers.
+Every ``## `` heading of a lesson body (after the title cell, before ``## 핵심 포인트``), except
+``## 설정``, starts with [원문] (the post's path) or [더 알아보기] (optional, its cells tagged
+``optional``); lesson markdown names no tooling (``TOOLING``).
 """
 
 import re
@@ -118,13 +116,10 @@ def tooling_words(nb):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_every_body_heading_is_marked_and_optional_sections_are_tagged(path):
-    assert section_problems(read(path)) == []
-
-
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_lesson_text_names_no_tooling(path):
-    assert tooling_words(read(path)) == [], (
+def test_every_body_heading_is_marked_optional_sections_are_tagged_and_no_tooling_is_named(path):
+    nb = read(path)
+    assert section_problems(nb) == []
+    assert tooling_words(nb) == [], (
         "lesson text speaks to the student: environment help lives in 00, the rest in the instructor guide"
     )
 
@@ -179,10 +174,7 @@ def cell_with(nb, text):
 
 
 def retitle(text, new):
-    def edit(nb):
-        cell_with(nb, text).source = cell_with(nb, text).source.replace(text, new)
-
-    return edit
+    return lambda nb: cell_with(nb, text).update(source=cell_with(nb, text).source.replace(text, new))
 
 
 def drop_tag(text):
