@@ -27,6 +27,7 @@ def run_python(code, **env):
 
 
 # Draws a figure whose title is Hangul; a glyph missing from every font is an error, not a warning.
+# Prints the font Latin text gets, the font families, and the files of the last (Hangul) family.
 RENDER = f"""
     import warnings
     {{setup}}
@@ -40,16 +41,18 @@ RENDER = f"""
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Glyph .* missing from font")
         fig.canvas.draw()
+    print(font_manager.fontManager.findfont(ax.title.get_fontproperties().copy()))
     print(plt.rcParams["font.family"])
     print(sorted(f.fname for f in font_manager.fontManager.ttflist
                  if f.name == plt.rcParams["font.family"][-1]))
 """
 
 
-def test_a_hangul_title_renders_in_a_korean_font_after_the_setup_cell_and_misses_its_glyphs_without():
+def test_after_the_setup_cell_hangul_renders_in_a_korean_font_and_latin_in_matplotlibs_own():
     result = run_python(RENDER.format(setup="from helpers.environment import setup; setup()"))
     assert result.returncode == 0, result.stderr[-2000:]
-    families, font_files = result.stdout.splitlines()[-2:]
+    latin_font, families, font_files = result.stdout.splitlines()[-3:]
+    assert "DejaVuSans" in latin_font and families.startswith("['sans-serif'")
     assert environment.KOREAN_FONTS[0] in families
     # The font comes with the course's packages, whatever this machine's fonts: so it is there
     # on Binder, on Colab and on a student's laptop alike.
@@ -58,20 +61,6 @@ def test_a_hangul_title_renders_in_a_korean_font_after_the_setup_cell_and_misses
     )
     without = run_python(RENDER.format(setup=""))  # the check can fail: matplotlib's own font has no Hangul
     assert without.returncode != 0 and "missing from font" in without.stderr
-
-
-def test_latin_text_keeps_matplotlibs_own_font():
-    result = run_python("""
-        from helpers.environment import setup; setup()
-        import matplotlib.pyplot as plt
-        from matplotlib import font_manager
-        fig, ax = plt.subplots()
-        print(font_manager.fontManager.findfont(ax.title.get_fontproperties().copy()))
-        print(plt.rcParams["font.family"][0])
-    """)
-    assert result.returncode == 0, result.stderr[-2000:]
-    font_file, first = result.stdout.splitlines()
-    assert first == "sans-serif" and "DejaVuSans" in font_file
 
 
 def test_setup_imports_neither_matplotlib_nor_keras_and_prints_nothing():
