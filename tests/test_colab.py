@@ -47,15 +47,12 @@ def run_setup_cell(monkeypatch, capsys):
 
     for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "MNIST_NPZ"):
         monkeypatch.delenv(name, raising=False)
-    hooks, families = list(sys.meta_path), matplotlib.rcParams["font.family"]
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))
+    monkeypatch.setitem(matplotlib.rcParams, "font.family", matplotlib.rcParams["font.family"])
     calls = []
-
-    def fake_run(args, **kwargs):
-        calls.append((list(args), kwargs))
-        return subprocess.CompletedProcess(args, 0)
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append((list(args), kw)))
 
     def run(colab=None):
-        monkeypatch.setattr(subprocess, "run", fake_run)
         if colab is None:
             monkeypatch.delitem(sys.modules, "google.colab", raising=False)
         else:
@@ -71,18 +68,13 @@ def run_setup_cell(monkeypatch, capsys):
         out, err = capsys.readouterr()
         return out + err, calls
 
-    yield run
-    sys.meta_path[:] = hooks
-    matplotlib.rcParams["font.family"] = families
+    return run
 
 
 def fake_colab():
-    output = types.ModuleType("google.colab.output")
-    output.enabled = []
-    output.enable_custom_widget_manager = lambda: output.enabled.append(True)
-    colab = types.ModuleType("google.colab")
-    colab.output = output
-    return colab
+    enabled = []
+    output = types.SimpleNamespace(enabled=enabled, enable_custom_widget_manager=lambda: enabled.append(True))
+    return types.SimpleNamespace(output=output)
 
 
 def test_every_notebook_has_a_silent_setup_cell_and_a_colab_badge_for_itself():
