@@ -33,11 +33,10 @@ def good_npz(mnist, tmp_path_factory):
 
 
 def test_load_mnist_returns_what_keras_returns(mnist):
-    # Their content is the canonical one: load_mnist verifies every array's digest.
+    # Their dtype and content are the canonical ones: load_mnist verifies every array's digest.
     (x_train, t_train), (x_test, t_test) = mnist
-    assert (x_train.shape, t_train.shape) == ((60000, 28, 28), (60000,))
-    assert (x_test.shape, t_test.shape) == ((10000, 28, 28), (10000,))
-    assert {a.dtype for a in (x_train, t_train, x_test, t_test)} == {np.dtype(np.uint8)}
+    shapes = [(60000, 28, 28), (60000,), (10000, 28, 28), (10000,)]
+    assert [a.shape for a in (x_train, t_train, x_test, t_test)] == shapes
 
 
 def test_verifying_the_digests_copies_no_array(arrays):

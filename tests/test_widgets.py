@@ -118,12 +118,11 @@ def test_mnist_browser_shows_raw_and_normalized_ranges():
 
 
 def test_prediction_explorer_steps_through_mistakes():
-    predictions = np.full((len(X_TEST), 10), 0.05)
-    predictions[np.arange(len(X_TEST)), T_TEST] = 0.55  # right everywhere ...
     wrong = [2, 5]
-    for i in wrong:  # ... except here
-        predictions[i] = 0.05
-        predictions[i, (T_TEST[i] + 1) % 10] = 0.55
+    predicted = T_TEST.copy()
+    predicted[wrong] = (T_TEST[wrong] + 1) % 10
+    predictions = np.full((len(X_TEST), 10), 0.05)
+    predictions[np.arange(len(X_TEST)), predicted] = 0.55
     explorer = widgets.prediction_explorer(predictions, X_TEST / 255, T_TEST)
     assert explorer.index.max == len(X_TEST) - 1
     explorer.index.value = 4
