@@ -1,4 +1,5 @@
-"""helpers.activations: the lessons' ReLU, sigmoid, tanh and softmax (tanh itself is NumPy's)."""
+"""helpers.activations: the lessons' ReLU, sigmoid, tanh and softmax (tanh itself is NumPy's; the
+derivatives' peaks are the activation explorer's, tests/test_widgets.py)."""
 
 import numpy as np
 import pytest
@@ -10,13 +11,6 @@ def test_relu_keeps_positives_and_its_derivative_is_zero_or_one():
     assert activations.relu(np.array([-2.0, -0.5, 0.0, 0.5, 2.0])).tolist() == [0, 0, 0, 0.5, 2]
     assert activations.relu(3) == 3
     assert activations.relu_derivative(np.array([-1.0, 0.0, 1e-9, 4.0])).tolist() == [0, 0, 1, 1]  # 0 at 0
-
-
-def test_sigmoid_derivative_peaks_at_a_quarter():
-    x = np.linspace(-5, 5, 101)
-    d = activations.sigmoid_derivative(x)
-    assert d.max() == pytest.approx(0.25) and x[d.argmax()] == 0.0
-    assert d[0] < 0.01
 
 
 def test_softmax_is_a_probability_distribution_row_by_row_and_stable_where_the_formula_overflows():

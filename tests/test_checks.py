@@ -10,7 +10,7 @@ IMAGES = np.zeros((3, 28, 28), dtype=np.uint8)
 
 
 def test_right_input_comes_back_as_arrays():
-    assert checks.images(IMAGES, pixels="raw") is not None
+    assert checks.images(IMAGES, pixels="raw").dtype == np.uint8
     assert checks.images(IMAGES / 255, pixels="normalized").dtype.kind == "f"
     assert checks.labels([1, 2, 3], 3).tolist() == [1, 2, 3]
     assert checks.label(np.uint8(7)) == 7 and checks.label(None) is None

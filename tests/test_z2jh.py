@@ -176,7 +176,6 @@ def test_placeholders_can_be_evicted_and_images_are_pulled_ahead():
 
 def test_readme_installs_the_chart_version_the_keys_come_from():
     readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
-    assert "helm repo add jupyterhub https://hub.jupyter.org/helm-chart/" in readme
     assert f"--version {hub_sizing.CHART_VERSION}" in readme
     assert f"chart jupyterhub/jupyterhub {hub_sizing.CHART_VERSION}" in (DEPLOY / "config.yaml").read_text()
     assert '--appendix "$(cat deploy/z2jh/image-appendix.dockerfile)"' in readme
