@@ -117,6 +117,17 @@ def test_every_pinned_wheel_exists(resolutions, name, minor):
     assert resolved == expected
 
 
+def test_each_platform_installs_one_tensorflow_the_cpu_build_where_there_is_one():
+    tensorflows = [r for r in LOCK if r.name in ("tensorflow", "tensorflow-cpu")]
+    chosen = {}
+    for name in PLATFORMS:
+        (chosen[name],) = [r for r in tensorflows if r.marker.evaluate(marker_environment(name, "3.11"))]
+    cpu_builds = {name for name, r in chosen.items() if r.name == "tensorflow-cpu"}
+    assert cpu_builds == {"linux-x86_64", "windows-x86_64"}
+    # One release everywhere but on Intel Macs, whose last TensorFlow is an older one.
+    assert len({str(r.specifier) for name, r in chosen.items() if name != "macos-x86_64"}) == 1
+
+
 def test_the_targets_cover_both_ends_of_each_range_and_the_check_reads_what_tomllib_reads():
     for name in PLATFORMS:  # at least its oldest and newest supported Python
         assert len([minor for platform, minor in TARGETS if platform == name]) >= 2, name
