@@ -4,6 +4,7 @@ import re
 import subprocess
 from pathlib import Path
 
+import build_site
 import execute_notebooks
 import navigation
 import nbformat
@@ -364,6 +365,28 @@ def strikethrough(nb):
     return [text[:80] for text in texts if "~" in text]
 
 
+# Every stored figure has a short Korean alt text, the cell's {"mystnb": {"image": {"alt": "..."}}}
+# (MyST-NB's per-cell image options), which the site puts on its image: what the figure shows, for a
+# reader who cannot see it. A saved widget's figures count as the cell's, as on the site.
+HANGUL = re.compile(r"[가-힣]")
+MAX_ALT = 150  # about two lines of a screen reader: what the figure shows, not everything in it
+
+
+def alt_problems(nb):
+    """What is wrong with the alt texts of a notebook's figures (an empty list if nothing)."""
+    problems = []
+    for cell, images in build_site.figure_cells(nb):
+        where = f"cell {cell.get('id')} ({images} figure{'s' if images > 1 else ''})"
+        alt = build_site.alt_text(cell)
+        if not isinstance(alt, str) or not alt.strip():
+            problems.append(f'{where}: no alt text (metadata {{"mystnb": {{"image": {{"alt": "..."}}}}}})')
+        elif not HANGUL.search(alt):
+            problems.append(f"{where}: the alt text {alt!r} is not Korean")
+        elif len(alt) > MAX_ALT:
+            problems.append(f"{where}: the alt text has {len(alt)} characters, more than {MAX_ALT}")
+    return problems
+
+
 # Each rule a stored notebook keeps: what finds its breaches, and what to do about one.
 RULES = {
     "quiet checks": (noisy_checks, "make the check a silent assert, or print the value it checks"),
@@ -378,6 +401,7 @@ RULES = {
     ),
     "glossary": (lambda nb: glossary_violations(nb, VARIANTS), "write the glossary's term"),
     "no strikethrough": (strikethrough, "write ranges with an en dash (0–9)"),
+    "figures' alt texts": (alt_problems, "give each figure a short Korean alt text"),
 }
 
 
@@ -485,3 +509,26 @@ def test_no_dataset_or_file_over_1_mb_is_tracked():
         "datasets and weights are downloaded or cached, never committed"
     )
     assert [str(p.relative_to(ROOT)) for p in tracked if p.is_file() and p.stat().st_size > 1_000_000] == []
+
+
+FIGURE = nbformat.v4.new_output("display_data", {"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+TEXT = nbformat.v4.new_output("stream", name="stdout", text="0.97\n")
+
+
+@pytest.mark.parametrize(
+    "metadata, output, found",
+    [
+        ({}, FIGURE, "no alt text"),
+        ({"mystnb": {"image": {"alt": " "}}}, FIGURE, "no alt text"),
+        ({"mystnb": {"image": {"alt": "loss curve"}}}, FIGURE, "not Korean"),
+        ({"mystnb": {"image": {"alt": "손실 " * 80}}}, FIGURE, "more than"),
+        ({"mystnb": {"image": {"alt": "에포크마다 줄어드는 손실 곡선"}}}, FIGURE, None),
+        ({}, TEXT, None),  # no figure, no alt text needed
+        ({"tags": ["check"]}, FIGURE, None),  # the site leaves check cells out
+    ],
+)
+def test_the_alt_text_check_names_what_is_missing(metadata, output, found):
+    problems = alt_problems(
+        notebook(nbformat.v4.new_code_cell("plt.show()", metadata=metadata, outputs=[output]))
+    )
+    assert (problems == []) if found is None else (len(problems) == 1 and found in problems[0])
