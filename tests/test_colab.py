@@ -83,9 +83,7 @@ def test_every_notebook_has_a_silent_setup_cell_and_a_colab_badge_for_itself():
     for path in PATHS:
         nb = read(path)
         setup = next(c for c in nb.cells if c.cell_type == "code")
-        assert setup.id == navigation.SETUP_ID and setup.outputs == [], (
-            f"{path.name}: the setup cell showed something"
-        )
+        assert (setup.id, setup.outputs) == (navigation.SETUP_ID, []), f"{path.name}: the setup cell showed"
         badges = next(c for c in nb.cells if c.get("id") == "nav-badges").source
         assert COLAB_LINK.findall(badges) == [(owner, name, navigation.REF, path.name)], path.name
 
@@ -190,11 +188,8 @@ def test_the_setup_cell_goes_first_once_and_one_in_place_gets_the_new_code_and_k
     nb.cells.append(nbformat.v4.new_code_cell("# an old setup", id=navigation.SETUP_ID))  # misplaced
     nbformat.write(nb, lesson)
     code = regenerate(tmp_path, lesson)
-    assert [c.source for c in code] == [
-        navigation.setup_source(REPO),
-        "import numpy as np",
-        "x = np.zeros(3)",
-    ]
+    expected = [navigation.setup_source(REPO), "import numpy as np", "x = np.zeros(3)"]
+    assert [c.source for c in code] == expected
     assert code[0].id == navigation.SETUP_ID and code[0].metadata["jupyter"] == navigation.SETUP_HIDDEN
     assert [c.id for c in code_cells(tmp_path / "notebooks" / "00_index.ipynb")] == [navigation.SETUP_ID]
     nb = read(lesson)
@@ -231,16 +226,8 @@ def test_helpers_install_the_colab_way_from_git_and_import(tmp_path):
     site = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])")
     ours = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "numpy").is_dir())
     Path(site, "stack.pth").write_text(ours + "\n", encoding="utf-8")
-    run(
-        python,
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--no-deps",
-        "--disable-pip-version-check",
-        f"git+file://{clone}@{ref}",
-    )
+    pip_install = [python, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check"]
+    run(*pip_install, f"git+file://{clone}@{ref}")
     imports = "import helpers, helpers.data, helpers.plots, helpers.environment; print(helpers.__file__)"
     installed = Path(run(python, "-c", imports, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=""))).parent
     assert installed.is_relative_to(venv), f"helpers came from {installed}, not the new venv"
