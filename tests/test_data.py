@@ -123,15 +123,9 @@ def test_digest_mismatch_in_keras_cache_says_to_download_again(arrays):
 
 
 def run_cli(tmp_path, **env):
-    environ = {k: v for k, v in os.environ.items() if k != "MNIST_NPZ"}
-    return subprocess.run(
-        [sys.executable, "-m", "helpers.data"],
-        cwd=tmp_path,
-        env={**environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    environ = {**{k: v for k, v in os.environ.items() if k != "MNIST_NPZ"}, **env}
+    command = [sys.executable, "-m", "helpers.data"]
+    return subprocess.run(command, cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=120)
 
 
 def test_cli_reports_where_the_verified_data_is(tmp_path, good_npz):
