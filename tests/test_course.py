@@ -654,9 +654,8 @@ def py(source="x = 1", tags=()):
 def small_lesson():
     """A lesson that follows the rules: setup, two main steps, an optional part, the ending. Not
     lesson text: its navigation cell, which names tooling, and a heading in code or after the body."""
-    nb = nbformat.v4.new_notebook()
     opt = [OPTIONAL]
-    nb.cells = [
+    nb = notebook(
         md("[열기](https://colab.research.google.com/github/x/y/blob/main/notebooks/01_relu.ipynb) make"),
         md("# 01. 제목\n\n**예상 시간**: 약 1분"),
         md("## 설정"),
@@ -675,7 +674,7 @@ def small_lesson():
         py('quiz.show("01")'),
         md("## 연습 문제\n\n1. 해 보기"),
         md("## 아무 제목\n\n핵심 포인트 뒤는 본문이 아닙니다.", tags=opt),
-    ]
+    )
     nb.cells[0].id, nb.cells[-1].id = "nav-top", "ex"
     return nb
 

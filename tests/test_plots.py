@@ -63,17 +63,13 @@ def test_percent_never_reads_100(probability, text):
     assert plots.percent(probability) == text
 
 
-def true_markers(ax):
-    """x positions of the markers drawn above the bars (the true digit)."""
-    return [x for line in ax.lines for x in line.get_xdata()]
-
-
 @pytest.mark.parametrize("true", [5, 3, None])
 def test_predicted_bar_is_red_whether_right_or_wrong_and_the_true_digit_is_marked(true):
     ax = plots.plot_probabilities(one_hot_like([3])[0], true_label=true).axes[0]
     colours = bar_colours(ax)
     assert colours[3] == to_hex("red") and colours.count(to_hex(plots.GREY)) == 9
-    assert true_markers(ax) == ([] if true is None else [true])
+    markers = [x for line in ax.lines for x in line.get_xdata()]  # drawn above the bars at the true digit
+    assert markers == ([] if true is None else [true])
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["predicted digit"] + ([] if true is None else ["true digit"])
 

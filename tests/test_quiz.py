@@ -21,10 +21,6 @@ def wrong_answers(question):
     return [str(far), str(-far)]
 
 
-def right_answer(question):
-    return question["answer"] if question["kind"] == "choice" else str(question["answer"])
-
-
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_each_file_names_its_lesson(path):
     assert json.loads(path.read_text(encoding="utf-8"))["lesson"] == path.stem
@@ -32,7 +28,9 @@ def test_each_file_names_its_lesson(path):
 
 @pytest.mark.parametrize("lesson, number, question", QUESTIONS, ids=IDS)
 def test_the_right_answer_is_right_and_the_others_are_not(lesson, number, question):
-    right = quiz.check(question, right_answer(question))
+    right = quiz.check(
+        question, question["answer"] if question["kind"] == "choice" else str(question["answer"])
+    )
     assert right.correct and quiz.RIGHT in right.message
     assert question["explanation"] in right.message
     for answer in wrong_answers(question):
