@@ -31,9 +31,8 @@ print(json.dumps(out))
 
 def run_weights(shift):
     env = {**os.environ, "PYTHONPATH": str(SHIFTED_SEED), "DLA_SEED_SHIFT": str(shift)}
-    done = subprocess.run(
-        [sys.executable, "-c", WEIGHTS], env=env, capture_output=True, text=True, check=True, timeout=300
-    )
+    command = [sys.executable, "-c", WEIGHTS]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=300)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

@@ -252,8 +252,6 @@ def test_the_site_leaves_the_setup_cell_out():
 
 # --- helpers.environment.setup(), what the setup cell runs everywhere ----------------------------
 
-HANGUL_TITLE = "손실 곡선: 학습과 검증"
-
 
 def run_python(code, **env):
     """Run ``code`` in a fresh interpreter (Agg backend, warnings shown); return the result."""
@@ -264,15 +262,15 @@ def run_python(code, **env):
 
 # Draws a figure whose title is Hangul; a glyph missing from every font is an error, not a warning.
 # Prints the font Latin text gets, the font families, and the files of the last (Hangul) family.
-RENDER = f"""
+RENDER = """
     import warnings
-    {{setup}}
+    {setup}
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
     fig, ax = plt.subplots()
     ax.plot([0, 1], [1, 0])
-    ax.set_title({HANGUL_TITLE!r})
+    ax.set_title("손실 곡선: 학습과 검증")
     ax.set_ylabel("손실")
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Glyph .* missing from font")

@@ -1,11 +1,9 @@
 """Lesson 09 is the post's full training script: copied out of the notebook, it runs on its own.
 
-The script cell (the one that calls ``mnist.load_data()``) is written to a file in a temporary
-folder, away from the repository, and run in a plain Python process, as a student who copies it
-would. It must train, evaluate and print the post's last line. Offline, ``MNIST_NPZ`` stands in for
-Keras' download as in the lesson itself: the process first runs ``helpers.environment.setup()``,
-what the notebook's setup cell runs, and nothing of the script is changed.
-"""
+The script cell is run from a file away from the repository in a plain Python process, as a student
+who copies it would: it must train, evaluate and print its accuracy. Offline, ``MNIST_NPZ`` stands in
+for Keras' download as in the lesson: the process first runs the setup cell's ``setup()``, and nothing
+of the script is changed."""
 
 import os
 import re
