@@ -28,11 +28,9 @@ def test_each_file_names_its_lesson(path):
 
 @pytest.mark.parametrize("lesson, number, question", QUESTIONS, ids=IDS)
 def test_the_right_answer_is_right_and_the_others_are_not(lesson, number, question):
-    right = quiz.check(
-        question, question["answer"] if question["kind"] == "choice" else str(question["answer"])
-    )
-    assert right.correct and quiz.RIGHT in right.message
-    assert question["explanation"] in right.message
+    answer = question["answer"]
+    right = quiz.check(question, answer if question["kind"] == "choice" else str(answer))
+    assert right.correct and quiz.RIGHT in right.message and question["explanation"] in right.message
     for answer in wrong_answers(question):
         result = quiz.check(question, answer)
         assert not result.correct and quiz.RIGHT not in result.message, answer
