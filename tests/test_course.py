@@ -423,19 +423,10 @@ def test_the_notebook_keeps_the_rule(path, rule):
 # --- each check catches a deliberately broken lesson ---------------------------------------------
 
 
-def broken(edit):
-    nb = read(FIRST_LESSON)
-    edit(nb)
-    return nb
-
-
 def code_cell(source, text):
     cell = nbformat.v4.new_code_cell(source, execution_count=1)
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
     return cell
-
-
-FIRST_LESSON = LESSONS[0]
 
 
 def everywhere(old, new):
@@ -453,7 +444,9 @@ def everywhere(old, new):
     ],
 )
 def test_the_shape_check_catches_a_broken_lesson(break_it, expected):
-    assert any(expected in problem for problem in shape_problems(broken(break_it), FIRST_LESSON.name[:2]))
+    nb = read(LESSONS[0])
+    break_it(nb)
+    assert any(expected in problem for problem in shape_problems(nb, LESSONS[0].name[:2]))
 
 
 @pytest.mark.parametrize(

@@ -46,17 +46,6 @@ TARGETS = [
 ]
 
 
-def uv_binary():
-    try:
-        from uv import find_uv_bin
-
-        return find_uv_bin()
-    except (ImportError, FileNotFoundError) as error:
-        pytest.fail(
-            f"uv is not installed in {sys.executable} ({error}): requirements.lock pins it, run `make setup`"
-        )
-
-
 def resolve(uv, name, minor):
     """uv's resolution of the lock for one platform and Python, wheels only."""
     target, macos, *_ = PLATFORMS[name]
@@ -81,7 +70,14 @@ def resolve(uv, name, minor):
 @pytest.fixture(scope="session")
 def resolutions():
     """Every target's resolution, run at once: each one mostly waits on PyPI."""
-    uv = uv_binary()
+    try:
+        from uv import find_uv_bin
+
+        uv = find_uv_bin()
+    except (ImportError, FileNotFoundError) as error:
+        pytest.fail(
+            f"uv is not installed in {sys.executable} ({error}): requirements.lock pins it, run `make setup`"
+        )
     with ThreadPoolExecutor(max_workers=len(TARGETS)) as pool:
         futures = {target: pool.submit(resolve, uv, *target) for target in TARGETS}
     return {target: future.result() for target, future in futures.items()}
