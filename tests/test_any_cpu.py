@@ -64,7 +64,7 @@ def opening(tmp_path, edit=None):
 
 def nbval(path):
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-o", "addopts="]
-    sanitize = ROOT / "tests" / "nbval_sanitize.cfg"
+    sanitize = ROOT / "nbval_sanitize.cfg"
     command += ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(sanitize)]
     return subprocess.run([*command, str(path)], cwd=path.parent, capture_output=True, text=True, timeout=600)
 

@@ -16,7 +16,7 @@ What staging changes in its copy (the repository's notebooks are never written):
   cell are left out (tag ``remove-cell``).
 
 A figure's alt text is its cell's ``{"mystnb": {"image": {"alt": "..."}}}`` metadata, which MyST-NB
-puts on the figure's ``<img>`` (the lessons write it in Korean; tests/test_figures.py requires it).
+puts on the figure's ``<img>`` (the lessons write it in Korean; tests/test_course.py requires it).
 
 MathJax comes from the npm package pinned in site/package.json and is copied into the site, so
 math renders without any CDN. Run in the site's own environment, which holds both: nox's site
