@@ -5,7 +5,7 @@ in a fresh kernel, in a scratch copy of ``notebooks/`` with an empty weight cach
 passed on. The notebooks' own checks decide; outputs are not compared (log formats differ between
 versions). It writes ``build/compat/RUN.json``: the versions the environment holds, its build time
 and each notebook's result. ``report`` (the course's environment) tabulates nox's last report and
-those records; ``--record`` (or its older name ``--readme``), only when all four runs passed, writes
+those records; ``--record``, only when all four runs passed, writes
 them into docs/measurements.json (``compat``) and renders the table of docs/CONTRIBUTING.md from there.
 
     python tools/compat.py run oldest --build-seconds 12.5
@@ -211,7 +211,6 @@ def main(argv=None):
     table = commands.add_parser("report", help="the tables of nox's last run")
     table.add_argument(
         "--record",
-        "--readme",
         action="store_true",
         help="record them in docs/measurements.json and docs/CONTRIBUTING.md (needs every run, all passed)",
     )

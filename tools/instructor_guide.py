@@ -179,8 +179,6 @@ def main(argv=None):
         "--check", action="store_true", help="exit 1 if the guide's lesson list differs from notebooks/"
     )
     parser.add_argument("--hub", default=DEFAULT_HUB, help="the JupyterHub address for the links")
-    # The guide never measures; deploy/z2jh/README.md's command still says so.
-    parser.add_argument("--no-measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     text = GUIDE.read_text(encoding="utf-8")
     paths = notebook_paths()
