@@ -1,7 +1,9 @@
 """tools/: notebook normalization, the environment file, a new process per measurement, measurements."""
 
 import json
+import multiprocessing.spawn
 import os
+import sys
 import uuid
 
 import environment_file
@@ -110,6 +112,13 @@ def test_a_fresh_process_gets_its_environment_and_leaves_this_one_alone():
     assert os.getenv("DLA_FRESH") is None
     with pytest.raises(ValueError):
         fresh_process.call(int, "not a number")  # raised here, as if called here
+
+
+def test_a_fresh_process_can_be_another_interpreter(tmp_path):
+    other = tmp_path / "python"
+    other.symlink_to(sys.executable)
+    assert os.fsdecode(fresh_process.call(multiprocessing.spawn.get_executable, python=other)) == str(other)
+    assert os.fsdecode(fresh_process.call(multiprocessing.spawn.get_executable)) == sys.executable
 
 
 def test_a_section_is_stamped_and_a_missing_one_names_its_command(tmp_path):

@@ -18,11 +18,12 @@ which the lesson still runs top to bottom:
   this virtual environment (about 2 GB, in the temporary folder), and each trial starts from a
   dropped page cache (as root) and an empty model cache (every lesson trains what it needs).
 
-Each trial runs the notebook with execute_notebooks.run in a child process, the kernel inside the
-cgroup; every process left in the cgroup is then killed and the cgroup removed, also on an error,
-Ctrl-C or SIGTERM. Results go to docs/measurements.json (tools/measurements.py). Exit 1 when a
-lesson needs more than GOAL_MB; one line and exit 0, nothing measured, where no memory cgroup is
-usable (not Linux, not root, no memory controller).
+Each trial runs the notebook with execute_notebooks.run in a new process of the private copy
+(tools/fresh_process.py), the kernel inside the cgroup; every process left in the cgroup is then
+killed and the cgroup removed, also on an error, Ctrl-C or SIGTERM. Results go to
+docs/measurements.json (tools/measurements.py). Exit 1 when a lesson needs more than GOAL_MB; one
+line and exit 0, nothing measured, where no memory cgroup is usable (not Linux, not root, no
+memory controller).
 
     python tools/memory_limit.py                                 # every lesson, one at a time
     python tools/memory_limit.py notebooks/06_training.ipynb --range 500 1600 --step 25
@@ -30,16 +31,16 @@ usable (not Linux, not root, no memory controller).
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import fresh_process
 import measurements
 from memory_cgroup import MemoryCgroup, Unavailable, joiner, usable_place
 from navigation import NOTEBOOKS, ROOT, notebook_paths
@@ -90,54 +91,41 @@ def trial(notebook, limit_mb, place, deadline, scratch, python=sys.executable):
     """Run ``notebook`` with its kernel in a cgroup limited to ``limit_mb``; return what happened."""
     drop_page_cache()
     cache = Path(tempfile.mkdtemp(prefix="model-cache-", dir=scratch))  # empty, as in a new session
-    result = cache / "trial.json"
     # The child and the kernel import helpers from this checkout, the one whose lessons are measured.
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {"DLA_CACHE_DIR": str(cache), "PYTHONPATH": path}
     start = time.perf_counter()
     with MemoryCgroup(place[1], place[0], limit_mb * MB) as group:
-        child = subprocess.Popen(
-            [str(python), __file__, "--trial", str(group.path), str(notebook), str(result)],
-            env={**os.environ, "DLA_CACHE_DIR": str(cache), "PYTHONPATH": path},
-        )
-        too_slow = False
+        # Past the deadline the kernel is killed; the child then sees it die and reports.
+        watchdog = threading.Timer(deadline, group.kill)
+        watchdog.start()
         try:
-            child.wait(timeout=deadline)
-        except subprocess.TimeoutExpired:
-            too_slow = True
-            group.kill()  # the kernel: the child then sees it die and returns
-            try:
-                child.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        except BaseException:
-            child.kill()
-            child.wait()
-            raise
-        seconds = time.perf_counter() - start  # the child's own count, unless it never reported
-        report = json.loads(result.read_text()) if result.exists() else {}
+            report = fresh_process.call(run_in_cgroup, str(group.path), str(notebook), env=env, python=python)
+        finally:
+            watchdog.cancel()
+        too_slow = time.perf_counter() - start >= deadline
         oom_kills, peak = group.oom_kills(), group.peak_bytes()
     shutil.rmtree(cache, ignore_errors=True)
     if oom_kills:
         outcome = "killed: out of memory"
     elif too_slow:
         outcome = f"too slow: stopped after {deadline:.0f} s"
-    elif child.returncode or report.get("error"):
-        outcome = f"failed: {report.get('error') or f'exit status {child.returncode}'}"
+    elif report["error"]:
+        outcome = f"failed: {report['error']}"
     else:
         outcome = COMPLETED
-    rss = report.get("peak_rss_mb")
+    rss = report["peak_rss_mb"]
     return {
         "limit_mb": limit_mb,
         "outcome": outcome,
-        "seconds": round(report.get("seconds", seconds), 1),
+        "seconds": round(report["seconds"], 1),
         "peak_rss_mb": round(rss) if rss else None,
         "cgroup_peak_mb": round(peak / MB) if peak else None,
     }
 
 
-def trial_child(cgroup, notebook, result):
-    """In the child of a trial: run the notebook with its kernel joining ``cgroup``; write the report."""
+def run_in_cgroup(cgroup, notebook):
+    """Run the notebook with its kernel joining ``cgroup``: its seconds, kernel peak RSS and error."""
     from execute_notebooks import run
 
     samplers = []
@@ -153,8 +141,7 @@ def trial_child(cgroup, notebook, result):
         error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[-1][:160]}"
     seconds = time.perf_counter() - start
     peak = samplers[0].stop() if samplers else 0
-    Path(result).write_text(json.dumps({"seconds": seconds, "peak_rss_mb": peak / MB, "error": error}))
-    return 0
+    return {"seconds": seconds, "peak_rss_mb": peak / MB, "error": error}
 
 
 def measure_lesson(notebook, grid, place, scratch, python):
@@ -237,12 +224,9 @@ def main(argv=None):
     limits.add_argument("--range", nargs=2, type=int, default=[50, 1600], metavar=("LOW", "HIGH"))
     limits.add_argument("--step", type=int, default=25)
     parser.add_argument("--output", type=Path, default=measurements.PATH, help="docs/measurements.json")
-    parser.add_argument("--trial", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     started = measurements.machine()
     quiet_tensorflow()  # kernels inherit this process's environment
-    if args.trial:
-        return trial_child(*args.trial)
     low, high = args.range
     if not 0 < low < high or args.step <= 0 or (high - low) % args.step:
         parser.error(
