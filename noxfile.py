@@ -202,14 +202,14 @@ def student(session):
     session.install("-r", str(LOCK))
     session.run("python", str(ROOT / "tools" / "student.py"), "--out", str(edition))
     session.install("--no-deps", "--editable", str(edition))
-    for notebook in notebook_paths(edition / "notebooks"):
-        try:  # in its own folder, in a fresh kernel of this environment
-            session.run("jupyter", "execute", "--timeout=600", str(notebook))
-        except nox.command.CommandFailed:
-            session.error(
-                f"the student edition of {notebook.name} does not run (its error is above); a NameError "
-                "means a later cell uses something only a solution defined"
-            )
+    notebooks = [str(path) for path in notebook_paths(edition / "notebooks")]
+    try:  # each in its own folder, in a fresh kernel of this environment
+        session.run("python", str(ROOT / "tools" / "execute_notebooks.py"), "--no-save", *notebooks)
+    except nox.command.CommandFailed:
+        session.error(
+            "a notebook of the student edition does not run (its error is above); a NameError means "
+            "a later cell uses something only a solution defined"
+        )
 
 
 def shared_python(version):

@@ -8,7 +8,8 @@ timings, the kernel's temporary file names, ...), the stored text is kept: both 
 of this code, and re-running an unchanged notebook leaves `git diff` empty.
 
 With --format-only nothing runs: the notebooks are only written back normalized (`make format`,
-after editing prose; the stored outputs stay as they are).
+after editing prose; the stored outputs stay as they are). With --no-save each notebook only runs
+and nothing is written (`make student-check`, on the edition).
 
     python tools/execute_notebooks.py                      # every lesson
     python tools/execute_notebooks.py notebooks/06_training.ipynb
@@ -159,6 +160,7 @@ def main(argv=None):
     parser.add_argument(
         "--format-only", action="store_true", help="normalize the stored notebooks without executing them"
     )
+    parser.add_argument("--no-save", action="store_true", help="only check that each notebook runs")
     args = parser.parse_args(argv)
     quiet_tensorflow()  # kernels inherit this process's environment
     paths = args.notebooks or notebook_paths()
@@ -168,7 +170,7 @@ def main(argv=None):
             continue
         print(f"{path} ...", end=" ", flush=True)
         try:
-            seconds = execute(path)
+            seconds = run(path)[1] if args.no_save else execute(path)
         except CellExecutionError as error:
             print("FAILED")
             print(error, file=sys.stderr)
