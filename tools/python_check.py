@@ -7,6 +7,7 @@ strings with a regular expression (tests/test_platforms.py checks it against tom
 versions itself. Usage: python tools/python_check.py [PYPROJECT]; exit 1 with one line on stderr.
 """
 
+import operator
 import os
 import platform
 import re
@@ -15,12 +16,12 @@ import sys
 PYPROJECT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "pyproject.toml")
 CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*([0-9]+(?:\.[0-9]+)*)\s*$")
 OPERATORS = {
-    ">=": lambda a, b: a >= b,
-    "<=": lambda a, b: a <= b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b,
+    ">=": operator.ge,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
 }
 
 
@@ -71,18 +72,9 @@ def problem(version, system, machine, pyproject_text, in_venv=False, executable=
     listed = ", ".join(minors[:-1]) + " or " + minors[-1] if len(minors) > 1 else minors[0]
     redo = "run make clean (.venv was made with it), then " if in_venv else "run "
     return (
-        "make setup: Python {version} ({executable}) is not supported{where}: "
-        "the course needs Python {listed} (pyproject.toml: {specifier}); "
-        "{redo}PYTHON=python{newest} make setup with one installed from "
-        "python.org or with pyenv (pyenv install {newest})."
-    ).format(
-        version=".".join(str(part) for part in version[:3]),
-        executable=executable,
-        where=where,
-        listed=listed,
-        specifier=specifier,
-        redo=redo,
-        newest=minors[-1],
+        f"make setup: Python {'.'.join(map(str, version[:3]))} ({executable}) is not supported{where}: "
+        f"the course needs Python {listed} (pyproject.toml: {specifier}); {redo}PYTHON=python{minors[-1]} "
+        f"make setup with one installed from python.org or with pyenv (pyenv install {minors[-1]})."
     )
 
 
@@ -90,13 +82,9 @@ def main(argv):
     path = argv[1] if len(argv) > 1 else PYPROJECT
     with open(path) as handle:
         text = handle.read()
+    in_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
     message = problem(
-        tuple(sys.version_info[:3]),
-        platform.system(),
-        platform.machine(),
-        text,
-        in_venv=sys.prefix != getattr(sys, "base_prefix", sys.prefix),
-        executable=sys.executable,
+        sys.version_info[:3], platform.system(), platform.machine(), text, in_venv, sys.executable
     )
     if message:
         print(message, file=sys.stderr)
