@@ -113,11 +113,6 @@ def figure_cells(nb):
     return found
 
 
-def stored_figures(nb):
-    """How many images a notebook shows from its stored outputs (cells and saved widgets)."""
-    return sum(images for _, images in figure_cells(nb))
-
-
 def alt_text(cell):
     """The alt text the page gives a cell's figures: its ``mystnb.image.alt`` metadata, or None."""
     return cell.metadata.get("mystnb", {}).get("image", {}).get("alt")

@@ -128,30 +128,23 @@ def test_no_internal_link_is_broken(source, pages, server):
 
 
 @pytest.mark.parametrize("source", LESSONS, ids=[p.stem for p in LESSONS])
-def test_every_stored_figure_is_shown(source, pages):
-    expected = build_site.stored_figures(nbformat.read(source, as_version=4))
-    images = pages[source].page.eval_on_selector_all(
-        ".cell_output img", "imgs => imgs.map(i => ({src: i.src, width: i.naturalWidth}))"
-    )
-    assert len(images) == expected, f"{source.name} stores {expected} figures, the page has {len(images)}"
-    blank = [i["src"] for i in images if i["width"] == 0]
-    assert not blank, f"figures that did not load on {source.name}: {blank}"
-
-
-@pytest.mark.parametrize("source", LESSONS, ids=[p.stem for p in LESSONS])
-def test_every_lesson_figure_has_its_cells_korean_alt_text(source, pages):
+def test_every_stored_figure_is_shown_loaded_with_its_cells_korean_alt_text(source, pages):
     """A screen reader reads each figure's alt: the Korean text its cell's metadata gives."""
-    shown = pages[source].page.eval_on_selector_all(".cell_output img", "imgs => imgs.map(i => i.alt)")
+    images = pages[source].page.eval_on_selector_all(
+        ".cell_output img", "imgs => imgs.map(i => ({src: i.src, width: i.naturalWidth, alt: i.alt}))"
+    )
     expected = [
         build_site.alt_text(cell)
-        for cell, images in build_site.figure_cells(nbformat.read(source, as_version=4))
-        for _ in range(images)
+        for cell, count in build_site.figure_cells(nbformat.read(source, as_version=4))
+        for _ in range(count)
     ]
-    missing = [i for i, alt in enumerate(shown) if not re.search(r"[가-힣]", alt or "")]
-    assert not missing, (
-        f"{source.name}: figures {missing} have no Korean alt text: {[shown[i] for i in missing]}"
+    assert len(images) == len(expected), (
+        f"{source.name} stores {len(expected)} figures, the page has {len(images)}"
     )
-    assert shown == expected
+    assert not [i["src"] for i in images if i["width"] == 0], f"figures that did not load on {source.name}"
+    missing = [i["src"] for i in images if not re.search(r"[가-힣]", i["alt"] or "")]
+    assert not missing, f"{source.name}: figures without Korean alt text: {missing}"
+    assert [i["alt"] for i in images] == expected
 
 
 def korean_fonts():
