@@ -1,11 +1,9 @@
 """What a class needs on a hub: per-student memory from the measured lessons, nodes for a class.
 
-Per student (``student_memory``): the memory guarantee is the largest lesson limit `make
-memory-limits` measured (docs/measurements.json) plus the Jupyter server beside the kernel; the
-limit adds a second lesson's kernel left open. Both are rounded up to 128 MiB and written the way
-JupyterHub reads them ("1280M": K, M, G and T are powers of 1024). deploy/z2jh/config.yaml must say
-exactly these numbers (tests/test_z2jh.py), and `make guide` writes them, with the nodes a class of
-30, 100 or 300 needs under that config (``class_sizing``), into the instructor guide.
+Guarantee: the largest lesson limit of docs/measurements.json plus the Jupyter server; limit: plus a
+second lesson's kernel left open; both in 128 MiB steps, as JupyterHub reads them ("1280M", M = MiB).
+deploy/z2jh/config.yaml must say these (tests/test_z2jh.py); `make guide` writes them, with the nodes
+a class needs under that config, into the instructor guide.
 """
 
 import math
@@ -18,11 +16,8 @@ from tabulate import tabulate
 
 CONFIG = ROOT / "deploy" / "z2jh" / "config.yaml"
 CHART_VERSION = "4.4.0"  # the jupyterhub/jupyterhub Helm chart config.yaml is written for
-MIB = 1024**2
 STEP_MIB = 128
-# The Jupyter server beside the kernel (jupyterhub-singleuser with JupyterLab): 139 MB RSS idle
-# in `make hub-check`, rounded up.
-SERVER_MB = 200
+SERVER_MB = 200  # the Jupyter server beside the kernel: 139 MB RSS idle in `make hub-check`, rounded up
 # A second lesson's kernel left open: a kernel that imported TensorFlow holds about 600 MB
 # (README, 수업 비용). Kernel culling (config.yaml) ends it after 20 idle minutes.
 SECOND_KERNEL_MB = 600
@@ -30,11 +25,6 @@ SECOND_KERNEL_MB = 600
 # system and the image pullers keep about 4 GB and half a CPU.
 NODE = {"label": "8 vCPU, 32 GB", "memory_bytes": 28e9, "cpu": 7.5}
 CLASS_SIZES = (30, 100, 300)
-
-
-def mebibytes(mb):
-    """``mb`` (10^6 bytes) in MiB, rounded up to a multiple of STEP_MIB."""
-    return math.ceil(mb * 1e6 / (STEP_MIB * MIB)) * STEP_MIB
 
 
 def bytes_of(quantity):
@@ -49,7 +39,6 @@ def bytes_of(quantity):
 
 
 def student_memory(lessons=None):
-    """The guarantee and limit for one student, from the measured lesson limits."""
     lessons = load()["lessons"] if lessons is None else lessons
     unmeasured = sorted(name for name, record in lessons.items() if record.get("limit_mb") is None)
     if not lessons or unmeasured:
@@ -59,40 +48,33 @@ def student_memory(lessons=None):
         )
     name, record = max(lessons.items(), key=lambda item: item[1]["limit_mb"])
     lesson_mb = record["limit_mb"]
-    return {
-        "lesson": name,
-        "lesson_mb": lesson_mb,
-        "guarantee": f"{mebibytes(lesson_mb + SERVER_MB)}M",
-        "limit": f"{mebibytes(lesson_mb + SERVER_MB + SECOND_KERNEL_MB)}M",
-    }
+    guarantee, limit = (  # MB (10^6 bytes) up to STEP_MIB MiB
+        f"{math.ceil((lesson_mb + SERVER_MB + extra) * 1e6 / (STEP_MIB * 1024**2)) * STEP_MIB}M"
+        for extra in (0, SECOND_KERNEL_MB)
+    )
+    return {"lesson": name, "lesson_mb": lesson_mb, "guarantee": guarantee, "limit": limit}
 
 
-def read_config(path=CONFIG):
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+def read_config():
+    return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
 
 
-def class_sizing(config, students, node=NODE):
-    """Nodes and placeholders for ``students`` under the chart ``config`` (a parsed config.yaml).
-
-    A node takes as many students as their guarantees fit, in memory and in CPU. Before class the
-    placeholders stand in for the whole class, so the cluster autoscaler has the nodes up when the
-    students arrive; during class the config's number keeps room for latecomers.
-    """
+def class_sizing(config, students):
+    """Nodes for ``students`` under a parsed config.yaml: a node takes as many students as their
+    guarantees fit, in memory and in CPU; during class the config's placeholders keep room for latecomers."""
     single = config["singleuser"]
     guarantee, limit = bytes_of(single["memory"]["guarantee"]), bytes_of(single["memory"]["limit"])
-    by_memory = int(node["memory_bytes"] // guarantee)
-    by_cpu = int(node["cpu"] // float(single["cpu"]["guarantee"]))
+    by_memory = int(NODE["memory_bytes"] // guarantee)
+    by_cpu = int(NODE["cpu"] // float(single["cpu"]["guarantee"]))
     per_node = min(by_memory, by_cpu)
     during = config["scheduling"]["userPlaceholder"]["replicas"]
     return {
-        "students": students,
         "per_node": per_node,
         "bound": "memory" if by_memory <= by_cpu else "CPU",
         "nodes": math.ceil(students / per_node),
         "nodes_with_placeholders": math.ceil((students + during) / per_node),
         "guaranteed_gb": per_node * guarantee / 1e9,
         "limits_gb": per_node * limit / 1e9,
-        "placeholders_before": students,
         "placeholders_during": during,
     }
 
@@ -107,7 +89,6 @@ def _limit(record):
 
 
 def memory_section(measured):
-    """The lessons' smallest completing limits (`make memory-limits`' section) and one student's share."""
     lessons = measured.get("lessons", {})
     if not lessons:
         return "(아직 재지 않았습니다: `make memory-limits`를 실행하세요.)"
@@ -157,7 +138,6 @@ def memory_section(measured):
 
 
 def z2jh_section(config):
-    """Nodes, memory per node and placeholders for classes of CLASS_SIZES under ``config``."""
     single, cull, node = config["singleuser"], config["cull"], NODE
     kernels = next(iter(single["extraFiles"].values()))["data"]["MappingKernelManager"]
     first = class_sizing(config, CLASS_SIZES[0])
@@ -175,7 +155,7 @@ def z2jh_section(config):
         s = class_sizing(config, students)
         table.append(
             [students, s["nodes"], s["nodes_with_placeholders"], f"{s['guaranteed_gb']:.1f} GB"]
-            + [f"{s['limits_gb']:.1f} GB", s["placeholders_before"], s["placeholders_during"]]
+            + [f"{s['limits_gb']:.1f} GB", students, s["placeholders_during"]]
         )
     headers = ["학생 수", "학생용 노드", "수업 중 placeholder까지", "노드당 보장 합", "노드당 상한 합"]
     headers += ["수업 전 placeholder", "수업 중 placeholder"]
