@@ -53,11 +53,6 @@ def say(message):
     print(f"hub-check: {message}", flush=True)
 
 
-def repo_folder(repo):
-    """The folder nbgitpuller pulls ``repo`` into (its default targetpath): the URL's last part."""
-    return repo.rstrip("/").split("/")[-1]
-
-
 def run_users():
     """The users this check made (in this run, or in one that was killed)."""
     return [u for u in pwd.getpwall() if u.pw_name.startswith(PREFIX) and u.pw_gecos == MARKER]

@@ -1,8 +1,6 @@
-"""JupyterHub configuration of `make hub-check` (tools/hub_check.py): a class on 127.0.0.1.
-
-The hub runs in its state folder, beside its database and cookie secret and the run's settings.json
-that tools/hub_check.py writes (free ports, the class list, culling times). The rest is a starting
-point for a small real hub: swap the shared password for the school's login and lengthen the times.
+"""JupyterHub configuration of `make hub-check`: a class on 127.0.0.1, from the settings.json that
+tools/hub_check.py writes into the hub's state folder (ports, class list, culling times). A starting
+point for a small real hub: swap the shared password for the school's login, lengthen the times.
 """
 
 import json
@@ -39,23 +37,8 @@ c.Spawner.args = [
 ]
 c.Spawner.environment = {**run["server_env"], "JUPYTERHUB_ACTIVITY_INTERVAL": str(every)}
 c.JupyterHub.last_activity_interval = every
-c.JupyterHub.services = [
-    {
-        "name": "idle-culler",
-        "environment": run["service_env"],
-        "command": [
-            sys.executable,
-            "-m",
-            "jupyterhub_idle_culler",
-            f"--timeout={run['server_idle']}",
-            f"--cull-every={every}",
-        ],
-    }
-]
-c.JupyterHub.load_roles = [
-    {
-        "name": "idle-culler",
-        "services": ["idle-culler"],
-        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
-    }
-]
+culler = [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={run['server_idle']}"]
+culler += [f"--cull-every={every}"]
+c.JupyterHub.services = [{"name": "idle-culler", "environment": run["service_env"], "command": culler}]
+scopes = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
+c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"], "scopes": scopes}]

@@ -1,8 +1,6 @@
-"""One student at a JupyterHub, as their browser and JupyterLab drive it (`make hub-check`).
-
-The login form, a token of their own, a server, the course's nbgitpuller link, the lesson through
-the server's contents API, and a kernel started as JupyterLab starts one, driven through the hub's
-proxy with jupyter-kernel-client. Each student's numbers are a row of the class's table.
+"""One student at a JupyterHub, as their browser and JupyterLab drive it (`make hub-check`): login
+form, own token, server, nbgitpuller link, and kernels through the hub's proxy. Each student's
+numbers are a row of the class's table.
 """
 
 import contextlib
@@ -21,21 +19,13 @@ from tabulate import tabulate
 
 HOMES = Path(__file__).resolve().parent.parent / "build" / "hub" / "home"
 REPO_NAME, BRANCH, LESSON = "deep-learning-architecture", "main", "notebooks/06_training.ipynb"
-COLUMNS = (
-    "student",
-    "idle MB",
-    "peak MB",
-    "kernel idle MB",
-    "after cull MB",
-    "CPU s",
-    "run s",
-    "test accuracy",
-)
+SUMMED = ["idle MB", "peak MB", "kernel idle MB", "after cull MB", "CPU s"]  # the class's total
+COLUMNS = ["student", *SUMMED, "run s", "test accuracy"]
 
 
 def table(rows):
     """The students' rows (MB = 10**6 bytes of RSS) and their total (for run s: the slowest)."""
-    total = {column: sum(row[column] for row in rows) for column in COLUMNS[1:6]}
+    total = {column: sum(row[column] for row in rows) for column in SUMMED}
     total |= {"student": f"total ({len(rows)})", "run s": max(row["run s"] for row in rows)}
     return tabulate(
         [[row.get(column) for column in COLUMNS] for row in [*rows, total]],
@@ -47,14 +37,14 @@ def table(rows):
 
 
 def tree_mb(pid):
-    """The RSS of a process and its children now, counted as the course's sampler counts it."""
+    """The RSS of a process and its children now."""
     sampler = PeakRSS(pid)
     sampler.sample()
     return sampler.peak / MB
 
 
 def wait_for(condition, timeout, what):
-    """Poll ``condition`` every second; a server that refuses connections yet counts as not ready."""
+    """Poll ``condition`` every second; a server that refuses connections is not ready yet."""
     deadline = time.monotonic() + timeout
     while True:
         with contextlib.suppress(requests.ConnectionError):
@@ -66,7 +56,7 @@ def wait_for(condition, timeout, what):
 
 
 def last_event(stream):
-    """The last event of a server-sent event stream (the hub's spawn progress, nbgitpuller's pull)."""
+    """The last event of a server-sent event stream (spawn progress, nbgitpuller's pull)."""
     events = [json.loads(line[5:]) for line in stream.splitlines() if line.startswith("data:")]
     return events[-1] if events else {"no event in": stream[:200]}
 
@@ -78,8 +68,6 @@ def expect(reply, *status):
 
 
 class Student:
-    """One student: a browser session (cookies), an API token of their own, a server."""
-
     def __init__(self, hub, name):
         self.hub, self.name, self.web, self.row = hub, name, requests.Session(), {"student": name}
         self.base, self.home = f"{hub.url}/user/{name}", HOMES / name
@@ -91,7 +79,6 @@ class Student:
         return requests.request(method, self.hub.url + path, headers=headers, **kwargs)
 
     def start(self):
-        """The login form, as a browser fills it in; a token, as the hub's token page makes one; a server."""
         hub = f"{self.hub.url}/hub"
         self.web.get(f"{hub}/login", timeout=60)  # sets the _xsrf cookie a form sends back
         form = {"username": self.name, "password": self.hub.password, "_xsrf": self.web.cookies["_xsrf"]}
@@ -114,7 +101,7 @@ class Student:
             raise RuntimeError(f"{self.name}'s server does not run as {self.name}")
 
     def pull(self):
-        """Open the nbgitpuller link as a browser does, then the pull its page starts (an event stream)."""
+        """The nbgitpuller link as a browser opens it, then the pull its page starts."""
         expect(self.web.get(self.hub.link, timeout=120), 200)
         query = urlencode({"repo": self.hub.remote, "branch": BRANCH})
         stream = expect(self.web.get(f"{self.base}/git-pull/api?{query}", timeout=600), 200).text
@@ -125,8 +112,7 @@ class Student:
         return nbformat.from_dict(expect(self.api("GET", self.lesson), 200).json()["content"])
 
     def run_cells(self, sources):
-        """Run ``sources`` in a new kernel of this student's server, through the hub's proxy; stdout.
-        The kernel stays, idle and with no connection, as after closing the tab."""
+        """stdout of ``sources`` run in a new kernel, left idle and unconnected as after closing the tab."""
         from jupyter_kernel_client import JupyterKernelClient  # the hub's environment has it (noxfile.py)
 
         # Started by the server's API, as JupyterLab starts one: a client that did not start a kernel
@@ -162,8 +148,7 @@ class Student:
         return found
 
     def run_lesson(self):
-        """Every code cell of the student's copy of the lesson, whose check cells judge the training;
-        memory sampled by the course's sampler."""
+        """Every code cell of the student's copy of the lesson: its check cells judge the training."""
         sampler, start = PeakRSS(self.pid, interval=0.1), time.perf_counter()
         sampler.start()
         try:
