@@ -2,6 +2,7 @@
 clean-up, its kernel counting. The check itself is not in CI: these tests are what guards it there.
 """
 
+import contextlib
 import json
 import os
 import pwd
@@ -107,20 +108,30 @@ SLEEP = [sys.executable, "-c", "import time; time.sleep(120)"]
 def test_fail_at_stops_there_and_clean_up_stops_every_process_of_the_run_and_nothing_else(
     monkeypatch, capsys
 ):
-    runs = []
+    runs, started = [], []
 
     def start_hub(run):  # the hub, and a server in a session of its own as the hub starts one
         runs.append(run.id)
         script = f"import subprocess, time; subprocess.Popen({SLEEP!r}); time.sleep(120)"  # and a child
         for session in (False, True):
             env = {**os.environ, hub_check.MARK: run.id}
-            subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=session)
+            started.append(
+                subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=session)
+            )
         wait_until(lambda: len(hub_check.run_processes(run.id)) == 4)
-        assert len(hub_check.run_processes(run.id)) == 4
 
     def log_in(run):
         raise AssertionError("ran past --fail-at")
 
+    def clean_up(run_id):  # the real one, only once run_processes is seen to pick just the run's four
+        found = {p.pid for p in hub_check.run_processes(run_id)}
+        ours = {p.pid for p in started} | {c.pid for p in started for c in psutil.Process(p.pid).children()}
+        if found != ours:
+            raise AssertionError(f"run_processes picks {len(found)} processes, not the run's 4: none stopped")
+        return real_clean_up(run_id)
+
+    real_clean_up = hub_check.clean_up
+    monkeypatch.setattr(hub_check, "clean_up", clean_up)
     monkeypatch.setattr(hub_check, "STEPS", (start_hub, log_in))
     monkeypatch.setattr(hub_check, "ROOT", Path("/"))  # no folder to enter
     monkeypatch.setattr(hub_check, "run_users", list)  # no student users on a test machine
@@ -132,9 +143,13 @@ def test_fail_at_stops_there_and_clean_up_stops_every_process_of_the_run_and_not
         assert "log_in failed: RuntimeError: failing on purpose" in out
         assert "nothing of this run is left" in out and hub_check.run_processes(runs[0]) == []
         assert bystander.poll() is None
-    finally:
-        for process in [bystander, *(hub_check.run_processes(runs[0]) if runs else [])]:
+    finally:  # only what this test started, whatever run_processes picks
+        for process in started:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                for child in psutil.Process(process.pid).children(recursive=True):
+                    child.kill()
             process.kill()
+        bystander.kill()
 
 
 def test_a_pull_or_a_start_is_judged_by_the_last_event_of_its_stream():
