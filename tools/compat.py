@@ -1,12 +1,10 @@
 """The version matrix's runner and table (`make compat`; noxfile.py builds one environment per run).
 
-``run`` (inside a run's environment, started by nox): every notebook (``NN_name.ipynb``) top to bottom
-in a fresh kernel, in a scratch copy of ``notebooks/`` with an empty weight cache, ``MNIST_NPZ``
-passed on. The notebooks' own checks decide; outputs are not compared (log formats differ between
-versions). It writes ``build/compat/RUN.json``: the versions the environment holds, its build time
-and each notebook's result. ``report`` (the course's environment) tabulates nox's last report and
-those records; ``--record``, only when all four runs passed, writes
-them into docs/measurements.json (``compat``) and renders the table of docs/CONTRIBUTING.md from there.
+``run`` (in a run's environment, started by nox): every notebook in a fresh kernel, in a scratch copy
+of ``notebooks/`` with an empty weight cache; the notebooks' own checks decide (outputs are not
+compared: log formats differ between versions). It writes ``build/compat/RUN.json``. ``report``
+tabulates nox's last report and those records; ``--record``, only when all four runs passed, saves
+them in docs/measurements.json (``compat``) and renders docs/CONTRIBUTING.md's table from there.
 
     python tools/compat.py run oldest --build-seconds 12.5
     python tools/compat.py report [--record]
@@ -43,14 +41,7 @@ CELL_TIMEOUT = 900
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def printed_accuracy(stdout):
-    """The value of the last ``Test accuracy: ...`` line a lesson printed, or None."""
-    found = re.findall(r"Test accuracy:\s*([0-9]*\.?[0-9]+)", stdout)
-    return float(found[-1]) if found else None
-
-
 def installed_versions():
-    """{distribution: version} of REPORTED in this environment, and its Python's version."""
     found = {"python": platform.python_version()}
     for name in REPORTED:
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
@@ -67,23 +58,14 @@ def run_one(path):
         nb, seconds = run_notebook(path, timeout=CELL_TIMEOUT)
     except CellExecutionError as error:
         print(ANSI.sub("", str(error)), file=sys.stderr, flush=True)  # the whole traceback, in the log
-        return {
-            "seconds": round(time.perf_counter() - start, 1),
-            "accuracy": None,
-            "error": f"{error.ename}: {error.evalue}"[:300],
-        }
-    printed = "".join(
-        o.get("text", "")
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "stream"
-    )
-    return {"seconds": round(seconds, 1), "accuracy": printed_accuracy(printed), "error": None}
+        failed = f"{error.ename}: {error.evalue}"[:300]
+        return {"seconds": round(time.perf_counter() - start, 1), "accuracy": None, "error": failed}
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "text" in o)
+    found = re.findall(r"Test accuracy:\s*([0-9]*\.?[0-9]+)", printed)
+    return {"seconds": round(seconds, 1), "accuracy": float(found[-1]) if found else None, "error": None}
 
 
 def run_all(name, build_seconds, out):
-    """Run every notebook in this environment; write the run's record to ``out``; return it."""
     quiet_tensorflow()
     if not os.environ.get("MNIST_NPZ"):
         print("note: MNIST_NPZ is not set, so the lessons download MNIST with Keras", flush=True)
@@ -114,8 +96,7 @@ def cell_text(result):
 
 
 def load_runs(nox_report=NOX_REPORT, results=RESULTS):
-    """{run: record} for every session of nox's last report; a run that left no record (it failed
-    before running its notebooks) gets {"reason": nox's reason}."""
+    """{run: record} for every session of nox's last report; {"reason": nox's} for one that left none."""
     if not nox_report.is_file():
         raise SystemExit(f"{nox_report} is missing: run `make compat` (nox --report {nox_report})")
     runs = {}
@@ -156,19 +137,8 @@ def tables(runs):
     return versions + "\n\n" + tabulate(grid, ["notebook", *runs], tablefmt="pipe")
 
 
-def rendered(section):
-    """What docs/CONTRIBUTING.md shows of docs/measurements.json's ``compat`` section."""
-    return (
-        f"측정: {measurements.stamp_text(section)}, `make compat COMPAT_FLAGS=--record` "
-        "(네 실행 모두, 환경은 새로 만들고 노트북마다 새 커널; environment는 환경을 만든 시간(uv, "
-        "내려받은 패키지는 캐시에서), notebooks는 노트북 실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 "
-        "늘어납니다. 정확도는 `Test accuracy:`를 출력하는 노트북의 값).\n\n"
-        + tables({r["run"]: r for r in section["runs"]})
-    )
-
-
 def report(record, nox_report=NOX_REPORT, results=RESULTS, output=measurements.PATH, page=CONTRIBUTING):
-    """Print the tables and every failure; with ``record``, if all four runs passed, save them in
+    """Print the tables and every failure; with ``record`` and all four runs passed, save them in
     ``output`` and render ``page``'s table from there. Returns the exit status."""
     runs = load_runs(nox_report, results)
     print(tables(runs))
@@ -194,8 +164,15 @@ def report(record, nox_report=NOX_REPORT, results=RESULTS, output=measurements.P
         replace_between(text, "compat", "", page.name)  # without the markers, fail before recording
         recorded = [runs[name] for name in ALL_RUNS]  # a list: the file's keys are sorted
         measurements.save(SECTION, {"runs": recorded}, recorded[0]["machine"], output)
-        section = rendered(measurements.load(SECTION, output))
-        page.write_text(replace_between(text, "compat", section, page.name), encoding="utf-8")
+        section = measurements.load(SECTION, output)
+        shown = (
+            f"측정: {measurements.stamp_text(section)}, `make compat COMPAT_FLAGS=--record` "
+            "(네 실행 모두, 환경은 새로 만들고 노트북마다 새 커널; environment는 환경을 만든 시간(uv, "
+            "내려받은 패키지는 캐시에서), notebooks는 노트북 실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 "
+            "늘어납니다. 정확도는 `Test accuracy:`를 출력하는 노트북의 값).\n\n"
+            + tables({r["run"]: r for r in section["runs"]})
+        )
+        page.write_text(replace_between(text, "compat", shown, page.name), encoding="utf-8")
         print(f"recorded in {output} ({SECTION}) and {page}")
     return 1 if failed else 0
 
@@ -209,11 +186,8 @@ def main(argv=None):
         "--build-seconds", type=float, default=0.0, help="how long building this environment took"
     )
     table = commands.add_parser("report", help="the tables of nox's last run")
-    table.add_argument(
-        "--record",
-        action="store_true",
-        help="record them in docs/measurements.json and docs/CONTRIBUTING.md (needs every run, all passed)",
-    )
+    saved = "record them in docs/measurements.json and docs/CONTRIBUTING.md (every run, all passed)"
+    table.add_argument("--record", action="store_true", help=saved)
     args = parser.parse_args(argv)
     if args.command == "report":
         return report(args.record)
