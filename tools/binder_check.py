@@ -1,34 +1,27 @@
 """Build Binder's image from the branch `binder` without Docker, pull the lessons as a launch link
 does, and run lessons in it (nox's binder session: `make binder-check`).
 
-repo2docker builds the image from the branch's binder/environment.yml, then runs its binder/postBuild;
-a launch link then has nbgitpuller pull the lessons into a folder named like the repository. This
-check does the same as closely as it can on a machine without Docker:
+As repo2docker and a launch link do, as closely as a machine without Docker can:
 
-1. the files of the branch `binder` (the local branch, else origin/binder; `make binder-env` writes
-   it) in a temporary home folder, as repo2docker copies them into the image's home;
-2. a fresh environment, nox's on the Python that environment.yml pins (noxfile.py reads it with
-   binder_env.pinned_python), given ONLY its pip: list (installed with dependencies, as conda's pip does);
-3. the branch's postBuild, run inside it (with MNIST_NPZ set it downloads nothing); the JupyterLab
-   settings it installs must be the branch's overrides.json, and nbgitpuller's server extension
-   must be enabled;
-4. the lessons pulled with that environment's `gitpuller` (nbgitpuller's own code, depth 1) from a
-   bare clone of this repository standing in for GitHub, into home/<repository name>, so only
-   committed lessons count;
-5. the index and the training lesson, executed there with that environment's `jupyter execute`
-   (so its own kernel); any error fails the check.
+1. the files of the branch `binder` (else origin/binder; without either, made as `make binder-env`
+   would) in a temporary home folder, as repo2docker copies them into the image's home;
+2. a fresh environment on the Python its environment.yml pins (binder_env.pinned_python), given ONLY
+   its pip: list (installed with dependencies, as conda's pip does);
+3. the branch's postBuild run inside it (with MNIST_NPZ set it downloads nothing): the JupyterLab
+   settings it installs must be the branch's overrides.json, nbgitpuller's server extension enabled;
+4. the lessons pulled by that environment's `gitpuller` from a bare clone of this repository (so
+   only committed lessons count) into home/<repository name>;
+5. the index and the training lesson run there with its `jupyter execute`; any error fails the check.
 
     nox -s binder                                  # the check (make binder-check)
     nox -s binder -- --drop tensorflow-cpu         # prove it fails when a package is missing
     nox -s binder -- --content-branch student      # the student edition's branch
 
-With ``--drop`` (or ``BINDER_CHECK_DROP=name,name``) the named packages are left out of the pip list:
-the check must then fail. (Only for a package nothing else in the list needs: the install brings
-back a dependency, as matplotlib comes with koreanize-matplotlib.)
+``--drop`` (or ``BINDER_CHECK_DROP=name,name``) leaves packages out of the pip list: the check must
+then fail. (Only for a package nothing else needs: matplotlib comes back with koreanize-matplotlib.)
 """
 
 import argparse
-import ast
 import os
 import subprocess
 import sys
@@ -48,59 +41,18 @@ from helpers.environment import quiet_tensorflow
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = Path("share/jupyter/lab/settings/overrides.json")  # inside the environment's prefix
 TRAINING = "06_training.ipynb"
-
-
-def requirement_name(line):
-    """Normalized name of a requirement line ('tensorflow-cpu==2.21.0 ; ...' -> 'tensorflow-cpu')."""
-    return canonicalize_name(Requirement(line).name)
+# Variables that would point the fresh environment's Python and Jupyter at ours.
+LEAKED = {"PYTHONPATH", "PYTHONHOME", "CONDA_PREFIX", "VIRTUAL_ENV", "JUPYTER_PATH", "JUPYTERLAB_DIR"}
+LEAKED |= {"JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR"}
 
 
 def drop_packages(requirements, names):
     """``requirements`` without the lines for ``names``; raise ValueError for a name not there."""
     wanted = {canonicalize_name(name) for name in names}
-    kept = [line for line in requirements if requirement_name(line) not in wanted]
-    missing = wanted - {requirement_name(line) for line in requirements}
-    if missing:
+    named = [(canonicalize_name(Requirement(line).name), line) for line in requirements]
+    if missing := wanted - {name for name, _ in named}:
         raise ValueError(f"not in the pip list: {', '.join(sorted(missing))}")
-    return kept
-
-
-def top_level_imports(source):
-    """Top-level names of the modules that Python ``source`` imports (absolute imports only).
-
-    IPython syntax (``%magic``, ``!command``) is turned into Python first, so notebook cells work.
-    """
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    tree = ast.parse(TransformerManager().transform_cell(source))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-def unprovided_modules(modules, requirements, distributions, local=("helpers",)):
-    """The third-party ``modules`` that no requirement in ``requirements`` provides.
-
-    ``distributions`` maps module names to the distributions that provide them, as
-    ``importlib.metadata.packages_distributions()`` does; standard-library and ``local`` modules
-    need no requirement. A requirement counts only if its environment marker holds here.
-    """
-    provided = set()
-    for line in requirements:
-        requirement = Requirement(line)
-        if requirement.marker is None or requirement.marker.evaluate():
-            provided.add(canonicalize_name(requirement.name))
-    missing = []
-    for module in sorted(modules):
-        if module in sys.stdlib_module_names or module in local or module == "__future__":
-            continue
-        if not {canonicalize_name(d) for d in distributions.get(module, [])} & provided:
-            missing.append(module)
-    return missing
+    return [line for name, line in named if name not in wanted]
 
 
 def run(command, **kwargs):
@@ -110,21 +62,7 @@ def run(command, **kwargs):
 
 def venv_environment(venv):
     """Process environment as if ``venv`` were activated, and nothing of ours leaked in."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in (
-            "PYTHONPATH",
-            "PYTHONHOME",
-            "CONDA_PREFIX",
-            "VIRTUAL_ENV",
-            "JUPYTER_PATH",
-            "JUPYTERLAB_DIR",
-            "JUPYTER_CONFIG_DIR",
-            "JUPYTER_DATA_DIR",
-        )
-    }
+    env = {key: value for key, value in os.environ.items() if key not in LEAKED}
     env["VIRTUAL_ENV"] = str(venv)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONNOUSERSITE"] = "1"
@@ -133,16 +71,10 @@ def venv_environment(venv):
 
 def puller_enabled(venv, env):
     """Whether Jupyter Server in ``venv`` loads nbgitpuller, which the launch links' git-pull needs."""
-    listing = subprocess.run(
-        [venv / "bin" / "jupyter", "server", "extension", "list"],
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    return any(
-        "nbgitpuller" in line and "enabled" in line for line in (listing.stdout + listing.stderr).splitlines()
-    )
+    command = [venv / "bin" / "jupyter", "server", "extension", "list"]
+    listing = subprocess.run(command, env=env, capture_output=True, text=True)
+    lines = (listing.stdout + listing.stderr).splitlines()
+    return any("nbgitpuller" in line and "enabled" in line for line in lines)
 
 
 def failed(message):
@@ -212,20 +144,14 @@ def main(argv, venv, install, python):
                 )
             origin = Path(tmp) / "origin" / f"{name}.git"  # stands in for the public repository
             run(["git", "clone", "--bare", "--quiet", ROOT, origin])
-            run(
-                [venv / "bin" / "gitpuller", origin.as_uri(), args.content_branch, home / name],
-                cwd=home,
-                env=env,
-            )
+            pull = [venv / "bin" / "gitpuller", origin.as_uri(), args.content_branch, home / name]
+            run(pull, cwd=home, env=env)
             folder = home / name / "notebooks"
             names = [p.name for p in notebook_paths(folder) if p.name in (INDEX, TRAINING)]
             if len(names) != 2:
                 return failed(f"the pulled notebooks/ must hold {INDEX} and {TRAINING}")
-            run(
-                [venv / "bin" / "jupyter", "execute", "--timeout=600", *(folder / n for n in names)],
-                cwd=folder,
-                env=env,
-            )
+            execute = [venv / "bin" / "jupyter", "execute", "--timeout=600", *(folder / n for n in names)]
+            run(execute, cwd=folder, env=env)
     except subprocess.CalledProcessError as error:
         return failed(f"{Path(str(error.cmd[0])).name} exited with {error.returncode}; see the output above")
     print(

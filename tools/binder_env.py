@@ -4,14 +4,12 @@
                                                # (make binder-env; then: git push origin binder)
     python tools/binder_env.py --no-commit     # only the folder
 
-The branch holds only the environment: ``binder/environment.yml`` written from requirements.lock
-(as `make lock` writes environment.yml), the other files of this repository's binder/ (postBuild,
-overrides.json), and a README saying where it comes from. mybinder.org builds its image once per
-change of that branch; the course's launch links (:func:`launch_url`) start that image and pull the
-lessons from the repository with nbgitpuller, which the lock pins, into a folder named like the
-repository. The workflow .github/workflows/binder-env.yml regenerates and pushes the branch when
-the lock or binder/ changes on main; tests/test_binder.py fails while the branch differs from what
-this writes.
+The branch holds only ``binder/environment.yml`` written from requirements.lock (as `make lock`
+writes environment.yml), the other files of binder/ (postBuild, overrides.json) and a README.
+mybinder.org builds its image once per change of that branch; the launch links (:func:`launch_url`)
+start that image and have nbgitpuller, which the lock must pin, pull the lessons into a folder named
+like the repository. The workflow binder-env regenerates and pushes the branch when the lock or
+binder/ changes on main; tests/test_binder.py fails while the branch differs from what this writes.
 """
 
 import argparse
@@ -76,29 +74,23 @@ def python_version(environment_text):
     raise ValueError("the environment file does not pin python=X.Y")
 
 
-def pinned_python(branch=BRANCH, root=ROOT):
-    """The Python that ``branch``'s environment.yml pins (Binder's image runs it); without such a
-    branch, the one of this checkout's environment.yml, from which binder-check then makes it."""
-    commit = git_branch.resolve(root, branch)
+def pinned_python():
+    """The Python of the branch's environment.yml, else of this checkout's (binder-check makes the
+    branch from it)."""
+    commit = git_branch.resolve(ROOT, BRANCH)
     if commit is None:
-        return python_version((root / "environment.yml").read_text(encoding="utf-8"))
-    return python_version(git_branch.git(root, "show", f"{commit}:binder/environment.yml"))
+        return python_version((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    return python_version(git_branch.git(ROOT, "show", f"{commit}:binder/environment.yml"))
 
 
-def launch_url(repo_url, path, content_branch, env_branch=BRANCH):
-    """mybinder.org address that starts the image of ``env_branch``, pulls ``content_branch`` of the
-    repository with nbgitpuller and opens ``path`` (relative to the repository) in JupyterLab.
-
-    Encoded as nbgitpuller's link generator does: its own query is encoded once, then again as
-    Binder's ``urlpath``. nbgitpuller pulls into a folder named like the repository (the last part
-    of ``repo_url``), so the path JupyterLab opens starts with that name.
-    """
+def launch_url(repo_url, path, content_branch):
+    """mybinder.org address that starts the image of the branch, pulls ``content_branch`` of the
+    repository with nbgitpuller (into a folder named like it) and opens ``path`` there in JupyterLab.
+    Encoded as nbgitpuller's link generator does: its query once, then again as Binder's urlpath."""
     owner_repo = repo_url.removeprefix("https://github.com/").strip("/")
     name = owner_repo.rsplit("/", 1)[-1]
     pull = urlencode({"repo": repo_url, "urlpath": f"lab/tree/{name}/{path}", "branch": content_branch})
-    return (
-        f"https://mybinder.org/v2/gh/{owner_repo}/{env_branch}?{urlencode({'urlpath': f'git-pull?{pull}'})}"
-    )
+    return f"https://mybinder.org/v2/gh/{owner_repo}/{BRANCH}?{urlencode({'urlpath': f'git-pull?{pull}'})}"
 
 
 def retarget(text, branch, ref):
@@ -120,13 +112,10 @@ def main(argv=None):
     out = write_tree(args.out.resolve())
     print(f"binder-env: the environment-only tree is in {out}")
     if not args.no_commit:
-        commit = git_branch.commit_folder(
-            out, args.branch, ROOT, "Binder의 환경: requirements.lock과 binder/에서"
-        )
-        print(
-            f"binder-env: branch {args.branch} is at {commit[:12]}; `git push origin {args.branch}` "
-            "publishes it"
-        )
+        message = "Binder의 환경: requirements.lock과 binder/에서"
+        commit = git_branch.commit_folder(out, args.branch, ROOT, message)
+        push = f"`git push origin {args.branch}` publishes it"
+        print(f"binder-env: branch {args.branch} is at {commit[:12]}; {push}")
     return 0
 
 

@@ -1,10 +1,9 @@
 """Branches that carry a generated folder: the student edition (`student`) and Binder's environment
-(`binder`). A folder is committed as the branch's whole tree with ghp-import, compared with what a
-branch holds, and read back, all without touching the checkout or its index.
+(`binder`). A folder is committed as the branch's whole tree with ghp-import, and read back, both
+without touching the checkout or its index.
 """
 
 import io
-import os
 import subprocess
 import sys
 import tarfile
@@ -63,26 +62,6 @@ def commit_folder(folder, branch, repo, message):
         git(repo, "update-ref", f"refs/heads/{branch}", parent, commit)
         return parent
     return commit
-
-
-def differences(folder, repo, ref):
-    """The paths whose content or executable bit differ between ``folder`` and the tree of ``ref``
-    (files only one of them has included), sorted."""
-    folder = Path(folder)
-    paths = sorted(p for p in folder.rglob("*") if p.is_file())
-    hashes = git(
-        repo, "hash-object", "--no-filters", "--stdin-paths", input="".join(f"{p}\n" for p in paths)
-    ).split()
-    mine = {
-        p.relative_to(folder).as_posix(): ("100755" if os.access(p, os.X_OK) else "100644", sha)
-        for p, sha in zip(paths, hashes)
-    }
-    theirs = {}
-    for entry in filter(None, git(repo, "ls-tree", "-r", "-z", ref).split("\0")):
-        meta, path = entry.split("\t", 1)
-        mode, _, sha = meta.split()
-        theirs[path] = (mode, sha)
-    return sorted(path for path in mine.keys() | theirs.keys() if mine.get(path) != theirs.get(path))
 
 
 def extract(repo, ref, out):
