@@ -122,6 +122,6 @@ def test_each_lesson_states_the_measured_run_time(budget, tmp_path):
 
 def test_the_guide_lists_every_lesson_and_keeps_its_markers():
     text = guide.GUIDE.read_text(encoding="utf-8")
-    for name in ("lessons", "memory", "z2jh", "nbgitpuller", "hub-sizing"):
+    for name in ("lessons", "memory", "z2jh", "nbgitpuller"):
         assert f"<!-- {name}:start -->" in text and f"<!-- {name}:end -->" in text
     assert guide.main(["--check"]) == 0, "docs/instructor_guide.md is out of date: run `make guide`"
