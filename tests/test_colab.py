@@ -116,7 +116,7 @@ def test_in_colab_it_installs_helpers_at_the_badge_ref_then_what_colab_lacks():
     assert done["tf"] == ["3", "0"]
 
 
-def test_make_navigation_puts_the_setup_cell_first_once_and_keeps_what_an_older_first_cell_imports(tmp_path):
+def test_make_navigation_puts_the_setup_cell_first_once(tmp_path):
     new, notebooks = nbformat.v4, tmp_path / "notebooks"
     notebooks.mkdir()
     (tmp_path / "pyproject.toml").write_text(f'[project.urls]\nRepository = "{REPO}"\n', encoding="utf-8")
@@ -125,10 +125,9 @@ def test_make_navigation_puts_the_setup_cell_first_once_and_keeps_what_an_older_
     index, lesson = notebooks / "00_index.ipynb", notebooks / "01_x.ipynb"
     table = new.new_markdown_cell("", id="lesson-table")
     nbformat.write(new.new_notebook(cells=[new.new_markdown_cell("# 00. 목차"), table]), index)
-    # A first cell that still sets the TensorFlow environment itself, and a setup cell at the end.
-    old = '# 추가 코드 – TensorFlow의 로그를 끕니다.\nimport os\nos.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"\n\n'
-    old += "import numpy as np\nfrom helpers import data\n\nprint(os.getcwd())"
-    cells = [new.new_markdown_cell("# 01. 레슨\n\n## 설정"), new.new_code_cell(old, execution_count=1)]
+    # The lesson's own first cell, and a setup cell left at the end.
+    first = "import numpy as np\nfrom helpers import data"
+    cells = [new.new_markdown_cell("# 01. 레슨\n\n## 설정"), new.new_code_cell(first, execution_count=1)]
     cells += [
         new.new_code_cell("x = np.zeros(3)", id="code"),
         new.new_code_cell("# old", id=navigation.SETUP_ID),
@@ -142,12 +141,10 @@ def test_make_navigation_puts_the_setup_cell_first_once_and_keeps_what_an_older_
         assert navigation.generate(tmp_path) == {}, "a second run must change nothing"
         return [c for c in read(lesson).cells if c.cell_type == "code"]
 
-    setup, old, code = regenerate()
+    setup, kept, code = regenerate()
     expected = (navigation.SETUP_ID, navigation.setup_source(REPO), navigation.SETUP_HIDDEN, None)
     assert (setup.id, setup.source, setup.metadata["jupyter"], setup.execution_count) == expected
-    # Its imports stay, and `import os` too, because the rest still uses os.
-    assert old.source == "import os\n\nimport numpy as np\nfrom helpers import data\n\nprint(os.getcwd())"
-    assert (old.execution_count, old.outputs, code.id) == (None, [], "code")
+    assert (kept.source, kept.execution_count, code.id) == (first, 1, "code")
     assert [c.id for c in read(index).cells if c.cell_type == "code"] == [navigation.SETUP_ID]
     # A setup cell in place gets the new code and keeps its run: it printed nothing.
     nb = read(lesson)

@@ -177,9 +177,6 @@ NAV_IDS = ("nav-top", "nav-badges", "nav-bottom")
 SETUP_ID = "setup"
 # The setup cell is collapsed in JupyterLab (a student sees one "..." line); the site leaves it out.
 SETUP_HIDDEN = {"source_hidden": True}
-# Lines of the older first cells that set the TensorFlow environment themselves.
-OLD_ENV_SET = re.compile(r"^os\.environ\[\"TF_[A-Z_]+\"\] = ")
-OLD_ENV_LINE = re.compile(r"^(# 추가 코드 – TensorFlow.*|import os|os\.environ\[\"TF_[A-Z_]+\"\] = .*)$")
 
 
 def _set_cell(nb, cell_id, source, position):
@@ -194,22 +191,11 @@ def _set_cell(nb, cell_id, source, position):
 
 
 def _set_setup_cell(nb, source):
-    """Make the setup cell the first code cell; keep an older first cell's imports after it."""
+    """Make the setup cell the first code cell (in an index without code: before the last links)."""
     nb.cells = [cell for cell in nb.cells if cell.get("id") != SETUP_ID]
     first = next((i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"), None)
     if first is None:
         first = next(i for i, cell in enumerate(nb.cells) if cell.get("id") == "nav-bottom")
-    else:
-        old = nb.cells[first]
-        lines = old.source.splitlines()
-        if any(OLD_ENV_SET.match(line) for line in lines):  # an older setup: out; its imports stay
-            kept = [line for line in lines if not OLD_ENV_LINE.match(line)]
-            if any(re.search(r"\bos\.", line) for line in kept):
-                kept.insert(0, "import os")
-            old.source = "\n".join(kept).strip("\n")
-            old.outputs, old.execution_count = [], None
-            if not old.source:
-                del nb.cells[first]
     cell = nbformat.v4.new_code_cell(source)
     cell.id = SETUP_ID
     cell.metadata["jupyter"] = dict(SETUP_HIDDEN)
