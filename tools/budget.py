@@ -1,19 +1,14 @@
 """Measure what the course costs a student: time and memory per notebook, training speed (`make budget`).
 
-1. Every notebook (or those given) runs top to bottom in a fresh kernel with nbclient, one at a
-   time, as "Restart Kernel and Run All Cells" does: on copies in a temporary folder, with an empty
-   model cache (as in a new Binder session). psutil samples the resident memory (RSS) of the kernel
-   and its children every 20 ms. A run of every lesson, each completed, is recorded in
-   docs/measurements.json (``budget``), from which `make guide` writes the instructor guide.
-   The memory goal fails the run (exit 1): peak RSS <= 1,200 MB (Binder gives 2 GB), which does not
-   depend on the machine's load. The time goal (<= 60 s per notebook on 2 cores) is only reported:
-   this VM's speed swings threefold between days (the post's training took 8.4 s on 2026-11-27,
-   19.5 s on 2026-11-28). With the training speed measured, times are also scaled to the reference
-   machine's speed.
-2. Training speed: ``helpers.model.train_post_model(x, t, cache=False)`` (the course's path) against
-   the post's plain steps with the recipe of ``helpers.model`` (set the seed, build, compile, fit:
-   as lesson 09_full_code runs them), each in a new process, back to back, ``--repeats`` times.
-   Reported, never a failure: this machine's speed drifts 10-15 % within minutes.
+1. Each notebook (or those given) runs top to bottom in a fresh kernel, on copies in a temporary
+   folder with an empty model cache, as in a new Binder session, while the peak RSS of the kernel
+   and its children is sampled. A completed run of every lesson is recorded in
+   docs/measurements.json (``budget``). A peak over 1,200 MB (Binder gives 2 GB) or an error fails
+   the run; the time goal (<= 60 s per notebook) is only reported, scaled to the reference machine:
+   this VM's speed swings threefold between days.
+2. Training speed: the course's ``train_post_model(x, t, cache=False)`` against the post's plain
+   steps, each in a new process, back to back, ``--repeats`` times. Reported only: it drifts 10-15 %
+   within minutes.
 3. The cost of TF_ENABLE_ONEDNN_OPTS=0 (the course's setting): the post's steps with oneDNN on too.
 
     python tools/budget.py                                   # all of the above
@@ -38,72 +33,54 @@ from tabulate import tabulate
 from helpers.environment import TF_ENV, quiet_tensorflow
 
 GOALS = {"peak_rss_mb": 1200, "peak_rss_mb_stretch": 1000, "notebook_seconds": 60}
-# The post's steps (build, compile, 10-epoch fit) on the machine where the time goal was set
-# (2026-11-27, 2 quiet cores): a notebook's time is scaled by this over today's measurement.
+# The post's steps on the machine where the time goal was set (2026-11-27, 2 quiet cores).
 REFERENCE_POST_SECONDS = 8.4
 SPEED_TARGET = 1.10  # course path / the post's steps; reported only
 SECTION = "budget"
 
 
 def markdown_table(rows):
-    """One Markdown table of ``rows`` (dicts with notebook, seconds, peak_mb) and a total row.
-
-    The total is the sum of the seconds (the whole course, one notebook after another) and the
-    maximum of the peaks (one kernel at a time). A row whose ``error`` is set shows it instead.
-    """
-    if not rows:
-        raise ValueError("no notebooks were measured")
-    failed = [f" (failed: {row['error']})" if row.get("error") else "" for row in rows]
-    table = [[row["notebook"] + note, row["seconds"], row["peak_mb"]] for row, note in zip(rows, failed)]
-    total = ["**total** (peak: max)", sum(r["seconds"] for r in rows), max(r["peak_mb"] for r in rows)]
+    """The rows and a total: seconds add up (one notebook after another), the peak is the largest."""
+    table = [
+        [r["notebook"] + (f" (failed: {r['error']})" if r.get("error") else ""), r["seconds"], r["peak_mb"]]
+        for r in rows
+    ]
+    table.append(["**total** (peak: max)", sum(r[1] for r in table), max(r[2] for r in table)])
     headers = ["notebook", "wall s", "peak RSS MB"]
-    return tabulate([*table, total], headers, tablefmt="pipe", floatfmt=("", ".1f", ",.0f"))
+    return tabulate(table, headers, tablefmt="pipe", floatfmt=("", ".1f", ",.0f"))
 
 
-def check_goals(rows, goals=GOALS, post_seconds=None):
-    """Return ``(missed, notes)``: the goals missed (each a sentence) and what is only reported.
-
-    Memory and errors are goals; time is reported (this machine's speed swings between days).
-    ``post_seconds``, the post's training measured in this run, scales each time to the reference
-    machine's speed for the report.
-    """
+def check_goals(rows, post_seconds=None):
+    """``(missed, notes)``: memory and errors are goals; the stretch goal and time are only reported,
+    time scaled to the reference machine by ``post_seconds`` (the post's steps measured in this run)."""
     missed, notes = [], []
     for row in rows:
-        name = row["notebook"]
+        name, peak = row["notebook"], f"{row['notebook']} peaks at {row['peak_mb']:,.0f} MB RSS"
         if row.get("error"):
             missed.append(f"{name} failed: {row['error']}")
-        if row["peak_mb"] > goals["peak_rss_mb"]:
-            missed.append(
-                f"{name} peaks at {row['peak_mb']:,.0f} MB RSS (goal <= {goals['peak_rss_mb']:,} MB)"
-            )
-        elif row["peak_mb"] > goals["peak_rss_mb_stretch"]:
-            notes.append(
-                f"{name} peaks at {row['peak_mb']:,.0f} MB RSS "
-                f"(stretch goal <= {goals['peak_rss_mb_stretch']:,} MB)"
-            )
+        if row["peak_mb"] > GOALS["peak_rss_mb"]:
+            missed.append(f"{peak} (goal <= {GOALS['peak_rss_mb']:,} MB)")
+        elif row["peak_mb"] > GOALS["peak_rss_mb_stretch"]:
+            notes.append(f"{peak} (stretch goal <= {GOALS['peak_rss_mb_stretch']:,} MB)")
         scaled = row["seconds"] * REFERENCE_POST_SECONDS / post_seconds if post_seconds else None
-        if (scaled if scaled is not None else row["seconds"]) > goals["notebook_seconds"]:
+        if (scaled if scaled is not None else row["seconds"]) > GOALS["notebook_seconds"]:
             at_reference = f", {scaled:.1f} s at the reference speed" if scaled else ""
             notes.append(
                 f"{name} takes {row['seconds']:.1f} s here{at_reference} "
-                f"(goal <= {goals['notebook_seconds']} s; reported, not a gate)"
+                f"(goal <= {GOALS['notebook_seconds']} s; reported, not a gate)"
             )
     return missed, notes
 
 
 def speed_summary(results):
-    """Median seconds per kind of run and ``paired_ratio``: the median of course / post per repeat.
-
-    Each pair ran back to back, so the drift of this machine's speed from minute to minute mostly
-    cancels in the ratio of a pair.
-    """
+    """Median seconds per kind of run, and the median of course / post over pairs that ran back to back
+    (the machine's drift from minute to minute mostly cancels in a pair)."""
     median = {name: statistics.median(runs) for name, runs in results.items()}
     pairs = zip(results["course"], results["post"])
     return {"median": median, "paired_ratio": statistics.median(c / p for c, p in pairs)}
 
 
 def measure_notebook(path):
-    """Run the notebook at ``path`` in a fresh kernel; return its row for the table."""
     from execute_notebooks import run
     from nbclient.exceptions import CellExecutionError
 
@@ -113,8 +90,7 @@ def measure_notebook(path):
         samplers.append(PeakRSS(client.km.provisioner.pid))
         samplers[0].start()
 
-    error = None
-    start = time.perf_counter()
+    error, start = None, time.perf_counter()
     try:
         run(path, on_start=start_sampling)
     except CellExecutionError as exc:
@@ -125,12 +101,8 @@ def measure_notebook(path):
 
 
 def timed_training(kind):
-    """Seconds of one training of the post's model in this process, from building it to the end of fit.
-
-    ``course``: the course's path, ``train_post_model``. ``post``: the post's steps, plain Keras
-    with the recipe of helpers.model. TensorFlow's one-time start-up (its first operations run
-    while the model is built) falls inside both.
-    """
+    """Seconds from building the post's model to the end of its fit: ``course`` (train_post_model) or
+    ``post`` (plain Keras with helpers.model's recipe). Both include TensorFlow's one-time start-up."""
     import keras
 
     from helpers.data import load_mnist, normalize
@@ -144,13 +116,8 @@ def timed_training(kind):
     else:
         keras.utils.set_random_seed(RECIPE["seed"])
         model = compile_model(build_model())
-        model.fit(
-            x_train,
-            keras.utils.to_categorical(t_train),
-            epochs=RECIPE["epochs"],
-            batch_size=RECIPE["batch_size"],
-            verbose=0,
-        )
+        t_onehot = keras.utils.to_categorical(t_train)
+        model.fit(x_train, t_onehot, epochs=RECIPE["epochs"], batch_size=RECIPE["batch_size"], verbose=0)
     return time.perf_counter() - start
 
 
@@ -206,20 +173,17 @@ def main(argv=None):
         del os.environ["DLA_CACHE_DIR"]
     print(f"\n{markdown_table(rows)}\n")
 
-    post_seconds, median = None, {}
+    median = {}
     if not args.no_speed:
         print(f"Training speed, {args.repeats} runs of each kind, a new process per run:", flush=True)
         summary = speed_summary(speed_runs(args.repeats, onednn=not args.no_onednn))
         median = summary["median"]
-        post_seconds = median["post"]
-        print(f"- course path, train_post_model(x, t, cache=False): {median['course']:.1f} s (median)")
-        print(f"- the post's steps, build + compile + fit:          {median['post']:.1f} s (median)")
         print(
+            f"- course path, train_post_model(x, t, cache=False): {median['course']:.1f} s (median)\n"
+            f"- the post's steps, build + compile + fit:          {median['post']:.1f} s (median)\n"
             f"- median of the back-to-back ratios: {summary['paired_ratio']:.2f} "
-            f"(target <= {SPEED_TARGET:.2f}; reported, not a gate: timings drift on this machine)"
-        )
-        print(
-            f"- this machine trains {post_seconds / REFERENCE_POST_SECONDS:.2f}x as long as the "
+            f"(target <= {SPEED_TARGET:.2f}; reported, not a gate: timings drift on this machine)\n"
+            f"- this machine trains {median['post'] / REFERENCE_POST_SECONDS:.2f}x as long as the "
             f"reference machine ({REFERENCE_POST_SECONDS} s): notebook times scaled by that below"
         )
         if "post_onednn" in median:
@@ -242,7 +206,7 @@ def main(argv=None):
         speed = {kind: round(seconds, 1) for kind, seconds in median.items()}
         measurements.save(SECTION, {"lessons": lessons, "training_seconds": speed}, started, args.output)
         print(f"recorded in {args.output} ({SECTION})")
-    missed, notes = check_goals(rows, post_seconds=post_seconds)
+    missed, notes = check_goals(rows, post_seconds=median.get("post"))
     for note in notes:
         print(f"note: {note}")
     if missed:

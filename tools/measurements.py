@@ -1,9 +1,8 @@
-"""docs/measurements.json: every dated measurement the docs show, each section written by its tool.
+"""docs/measurements.json: every dated measurement the docs show, each section written by its tool
+(`make budget`, `make memory-limits`, `make compat COMPAT_FLAGS=--record`, tools/seed_spread.py).
 
-``budget`` (`make budget`), ``memory_limits`` (`make memory-limits`), ``compat`` (`make compat
-COMPAT_FLAGS=--record`) and ``seed_spread`` (tools/seed_spread.py); the docs are rendered from it.
-Nobody edits it by hand: rerun the tool, then commit the file. Each section is stamped with the commit,
-the date and the machine as measuring began (``machine()``): times here drift 2-3x with the load.
+Nobody edits it by hand. Each section is stamped with the commit, the date and the machine as
+measuring began (``machine()``): times here drift 2-3x with the load.
 """
 
 import contextlib
@@ -36,7 +35,7 @@ def load(section, path=PATH):
 
 
 def require(section, command, path=PATH):
-    """One section of the file; exits saying which command measures it when it is not there yet."""
+    """One section; exits naming the ``command`` that measures it when it is not there yet."""
     found = load(section, path)
     if not found:
         raise SystemExit(f"{path} has no {section!r} measurements: run `{command}`, then commit the file.")
@@ -44,8 +43,7 @@ def require(section, command, path=PATH):
 
 
 def save(section, content, started, path=PATH):
-    """Replace ``section`` with ``content`` stamped with the commit, the date and ``started``
-    (``machine()`` as the measurement began); keep the other sections."""
+    """Replace ``section`` with ``content`` stamped with the commit, the date and ``started``."""
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     git = ["git", "rev-parse", "--short", "HEAD"]
     commit = subprocess.run(git, cwd=ROOT, check=False, capture_output=True, text=True).stdout.strip()

@@ -1,8 +1,6 @@
-"""The memory of a process tree, measured the one way the course's tools measure it.
+"""The memory of a process tree, as `make budget`, `make memory-limits` and `make hub-check` measure it.
 
-``PeakRSS`` samples the resident memory (RSS) of a process and all its children (a kernel, a
-student's server) and keeps the peak; ``drop_page_cache`` makes libraries load as on a cold start.
-Used by `make budget`, `make memory-limits` and `make hub-check`. 1 MB = 10**6 bytes throughout.
+1 MB = 10**6 bytes throughout.
 """
 
 import contextlib
@@ -40,7 +38,7 @@ class PeakRSS(threading.Thread):
             self.sample()
 
     def stop(self):
-        """Stop sampling after one last sample; return the peak in bytes."""
+        """The peak in bytes, after one last sample."""
         self._stopped.set()
         self.join()
         self.sample()
@@ -48,13 +46,8 @@ class PeakRSS(threading.Thread):
 
 
 def drop_page_cache():
-    """Empty the kernel's page cache (Linux, as root) so shared libraries load as on a cold start.
-
-    RSS counts the pages of TensorFlow's libraries a process maps. Right after `pip install` wrote
-    them they sit in the page cache in large blocks, and a kernel maps about 110 MB more than from
-    a cold cache, which is what a new Binder session starts from. Without this the memory goal
-    would depend on what the machine did just before. Returns False where it is not allowed.
-    """
+    """Empty the page cache (Linux, as root; else False): right after `pip install` a kernel maps about
+    110 MB more of TensorFlow's libraries than from the cold cache a new Binder session starts from."""
     try:
         os.sync()
         Path("/proc/sys/vm/drop_caches").write_text("3\n", encoding="ascii")
