@@ -4,25 +4,13 @@
     python tools/instructor_guide.py --check         # exit 1 if the lesson list is out of date
     python tools/instructor_guide.py --hub https://hub.example.ac.kr   # nbgitpuller links for a hub
 
-What it writes, each between its own ``<!-- NAME:start -->`` / ``<!-- NAME:end -->`` markers:
-
-- ``lessons``: one row per lesson notebook (found by the NN_name.ipynb pattern): its learning
-  objectives, prerequisites and planned time, read from the title cell (``**학습 목표**`` with
-  a list, ``**선수 지식**: …``, ``**예상 시간**: …``; a lesson without them yet shows its
-  ``**이 노트북에서 배울 것**`` sentence instead), and the wall time and peak memory `make budget`
-  measured running it top to bottom in a fresh kernel;
-- ``memory``: the smallest memory limit at which each lesson completes (`make memory-limits`) and
-  the per-student guarantee and limit derived from it (tools/hub_sizing.py);
-- ``z2jh``: what classes of 30, 100 and 300 students need under deploy/z2jh/config.yaml (nodes,
-  memory per node, placeholders);
-- ``nbgitpuller``: links that pull the course (and the student edition's branch) into a hub,
-  built from the repository address in pyproject.toml.
-
-With the same measurement it rewrites the **예상 시간** line of every lesson's title cell
-(tools/lesson_time.py), so the lessons and the table never disagree. It measures nothing: when the
-committed docs/measurements.json lacks a measurement, it stops and names the command that makes it.
-
-Text outside the markers is the guide's own prose and is never touched.
+It rewrites what stands between each ``<!-- NAME:start -->`` / ``<!-- NAME:end -->`` pair, and never
+the guide's own prose: ``lessons`` (each lesson's 학습 목표, 선수 지식 and 예상 시간 from its title cell,
+or its "배울 것" sentence, with the run time and peak memory of `make budget`), ``memory`` and ``z2jh``
+(tools/hub_sizing.py, from `make memory-limits` and deploy/z2jh/config.yaml) and ``nbgitpuller`` (hub
+links, from the repository address in pyproject.toml). With the same measurement it rewrites every
+lesson's 예상 시간 line (tools/lesson_time.py). It measures nothing: a missing measurement stops it
+with the command that makes it.
 """
 
 import argparse
@@ -44,15 +32,8 @@ STUDENT_BRANCH = "student"
 BUDGET = "budget"  # docs/measurements.json's section that `make budget` writes
 
 
-# --- what a lesson says about itself --------------------------------------------------------------
-
-
 def _field(text, name):
-    """The text after ``**name**`` (and an optional colon), with its continuation lines.
-
-    A continuation line is one that does not start a new field (``**``), a list item or a
-    heading, so ``**선수 지식**: …`` and ``**예상 시간**: …`` on consecutive lines stay apart.
-    """
+    """The text after ``**name**:`` with the lines that continue it (not a field, list item or heading)."""
     lines = text.splitlines()
     for i, line in enumerate(lines):
         match = re.match(rf"\s*\*\*{re.escape(name)}\*\*\s*[:：]?\s*(.*)", line)
@@ -67,32 +48,20 @@ def _field(text, name):
     return None
 
 
-def _first_sentence(text):
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
-    return match.group(1) if match else text
-
-
 def lesson_info(nb):
     """Title, objectives, prerequisites and planned time from the title cell; None where absent."""
     text = title_cell(nb).source
-    objectives = []
     match = re.search(r"\*\*학습 목표\*\*\s*[:：]?\s*\n((?:\s*[-*]\s+.+\n?)+)", text)
-    if match:
-        objectives = [
-            re.sub(r"^\s*[-*]\s+", "", line).strip() for line in match.group(1).splitlines() if line.strip()
-        ]
+    objectives = re.findall(r"^\s*[-*]\s+(.+?)\s*$", match.group(1), re.M) if match else []
     summary = _field(text, "이 노트북에서 배울 것") or _field(text, "이 과정에서 배울 것")
     if not objectives and summary:
-        objectives = [_first_sentence(summary)]
+        objectives = [re.match(r"(.+?[.!?]|.+)(\s|$)", summary).group(1)]
     return {
         "title": title(nb),
         "objectives": objectives,
         "prerequisites": _field(text, "선수 지식"),
         "planned": _field(text, "예상 시간"),
     }
-
-
-# --- the generated parts ----------------------------------------------------------------------------
 
 
 def lesson_measurements(paths, path=measurements.PATH):
@@ -144,16 +113,6 @@ def nbgitpuller_link(hub, repo, branch, notebook="00_index.ipynb"):
     return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
 
 
-def nbgitpuller_section(hub, repo):
-    return "\n".join(
-        [
-            f"- 강사용(풀이 포함, `main`): <{nbgitpuller_link(hub, repo, 'main')}>",
-            f'- 학생용 배포판(`{STUDENT_BRANCH}` 브랜치, 아래 "학생용 배포판 나눠 주기" 참고): '
-            f"<{nbgitpuller_link(hub, repo, STUDENT_BRANCH)}>",
-        ]
-    )
-
-
 def update_planned_times(paths, budget):
     """Rewrite each lesson's 예상 시간 line (tools/lesson_time.py); return the changed paths."""
     changed = []
@@ -170,7 +129,12 @@ def generate(text, paths, budget, limits, config, hub, repo):
     text = replace_between(text, "lessons", lessons_table(paths, budget), GUIDE.name)
     text = replace_between(text, "memory", hub_sizing.memory_section(limits), GUIDE.name)
     text = replace_between(text, "z2jh", hub_sizing.z2jh_section(config), GUIDE.name)
-    return replace_between(text, "nbgitpuller", nbgitpuller_section(hub, repo), GUIDE.name)
+    links = (
+        f"- 강사용(풀이 포함, `main`): <{nbgitpuller_link(hub, repo, 'main')}>\n"
+        f'- 학생용 배포판(`{STUDENT_BRANCH}` 브랜치, 아래 "학생용 배포판 나눠 주기" 참고): '
+        f"<{nbgitpuller_link(hub, repo, STUDENT_BRANCH)}>"
+    )
+    return replace_between(text, "nbgitpuller", links, GUIDE.name)
 
 
 def main(argv=None):
@@ -184,8 +148,8 @@ def main(argv=None):
     paths = notebook_paths()
     if args.check:
         listed = set(re.findall(r"^\|\s*\[[^]]*\]\(\.\./notebooks/(\d\d_[a-z0-9_]+\.ipynb)\)", text, re.M))
-        missing = {p.name for p in paths} - listed
-        extra = listed - {p.name for p in paths}
+        names = {p.name for p in paths}
+        missing, extra = names - listed, listed - names
         if missing or extra:
             print(
                 f"{GUIDE.relative_to(ROOT)} is out of date (missing {sorted(missing)}, "
@@ -198,9 +162,7 @@ def main(argv=None):
     for path in update_planned_times([p for p in paths if p.name != INDEX], budget):
         print(f"updated the 예상 시간 of {path.relative_to(ROOT)}")
     config = hub_sizing.read_config()
-    GUIDE.write_text(
-        generate(text, paths, budget, limits, config, args.hub, repository_url()), encoding="utf-8"
-    )
+    GUIDE.write_text(generate(text, paths, budget, limits, config, args.hub, repository_url()), "utf-8")
     print(f"updated {GUIDE.relative_to(ROOT)}")
     return 0
 
