@@ -49,6 +49,12 @@ def installed_versions():
     return found
 
 
+def printed_accuracy(stdout):
+    """The value of the last ``Test accuracy: ...`` line a lesson printed, or None (hub-check too)."""
+    found = re.findall(r"Test accuracy:\s*([0-9]*\.?[0-9]+)", stdout)
+    return float(found[-1]) if found else None
+
+
 def run_one(path):
     """Run one notebook; return {seconds, accuracy, error} (error: None, or the failing line)."""
     from nbclient.exceptions import CellExecutionError
@@ -61,8 +67,7 @@ def run_one(path):
         failed = f"{error.ename}: {error.evalue}"[:300]
         return {"seconds": round(time.perf_counter() - start, 1), "accuracy": None, "error": failed}
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "text" in o)
-    found = re.findall(r"Test accuracy:\s*([0-9]*\.?[0-9]+)", printed)
-    return {"seconds": round(seconds, 1), "accuracy": float(found[-1]) if found else None, "error": None}
+    return {"seconds": round(seconds, 1), "accuracy": printed_accuracy(printed), "error": None}
 
 
 def run_all(name, build_seconds, out):
