@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import hub_check
+import hub_sizing
 import hub_student
 import psutil
 import pytest
@@ -21,16 +22,23 @@ from markdown_tables import tables
 from traitlets.config import Config
 
 
-def test_table_totals_memory_and_cpu_and_takes_the_slowest_run():
+def test_the_class_table_totals_memory_and_cpu_takes_the_slowest_run_and_the_guide_gives_ranges():
     rows = [
-        {"student": name, **dict.fromkeys(hub_student.SUMMED, 45.4), "peak MB": peak, "run s": run_s}
+        {"student": name, **dict.fromkeys(hub_sizing.SUMMED, 45.4), "peak MB": peak, "run s": run_s}
         for name, peak, run_s in (("s1", 1380.0, 148.0), ("s2", 1420.6, 130.0))
     ]
     rows[1]["test accuracy"] = 0.9712
-    _, second, total = tables(hub_student.table(rows))[0]
+    _, second, total = tables(hub_sizing.class_table(rows))[0]
     assert second["test accuracy"] == "0.9712"
     # peak MB 1,380 + 1,420.6; the students ran at once: the class waited for the slowest
-    assert list(total.values()) == ["total (2)", "91", "2,801", "91", "91", "91", "148", "-"]
+    assert list(total.values()) == ["total (2)", "2,801", "91", "91", "91", "148", "-"]
+    measured = {"students": rows, "kernels_culled_s": 27, "servers_culled_s": 95, "seconds": 301}
+    measured |= {"date": "2026-12-02 10:00 UTC", "commit": "abc1234", "cpu": "x", "cores": 2}
+    text = hub_sizing.hub_section(measured | {"load_average_at_start": [0.1, 0.2, 0.3]})
+    assert tables(text)[0][:2] == tables(hub_sizing.class_table(rows))[0][:2]
+    assert "최대 1,380–1,421 MB" in text and "커널이 컬링된 뒤 45 MB" in text and "abc1234" in text
+    assert "27초 뒤, 서버는 95초 뒤" in text and "301초" in text
+    assert "make hub-check" in hub_sizing.hub_section({})
 
 
 @pytest.mark.parametrize(("kernel_idle", "server_idle"), [(30, 90), (1200, 3600)])
@@ -173,3 +181,25 @@ def test_kernels_are_the_servers_live_ones_and_its_memory_counts_them():
     finally:
         for process in [*server.children(), server]:
             process.kill()
+
+
+def test_only_a_run_that_passes_every_step_records_its_class_for_the_guide(monkeypatch):
+    def whole_class(run):
+        run.students = [SimpleNamespace(row={"student": "s1", "peak MB": 1380.123456, "test accuracy": None})]
+        run.kernels_culled_s, run.servers_culled_s = 27, 95
+
+    saved = []
+    monkeypatch.setattr(hub_check.measurements, "save", lambda *args: saved.append(args))
+    monkeypatch.setattr(hub_check, "STEPS", (whole_class,))
+    monkeypatch.setattr(hub_check, "ROOT", Path("/"))  # no folder to enter
+    monkeypatch.setattr(hub_check, "clean_up", lambda run_id: [])
+    monkeypatch.setattr(hub_check.signal, "signal", lambda *_: None)
+    assert hub_check.main(["--fail-at", "whole_class"]) == 1 and saved == []
+    assert hub_check.main([]) == 0
+    ((section, content, machine),) = saved
+    assert section == "hub" and content["students"] == [
+        {"student": "s1", "peak MB": 1380.1235, "test accuracy": None}
+    ]
+    assert (content["kernels_culled_s"], content["servers_culled_s"]) == (27, 95) and "cores" in machine
+    monkeypatch.setattr(hub_check, "clean_up", lambda run_id: ["user dla-student1"])  # something was left
+    assert hub_check.main([]) == 1 and len(saved) == 1

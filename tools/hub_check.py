@@ -2,11 +2,9 @@
 
 Students, each a Unix user made for the run, log in, pull the course with the guide's nbgitpuller
 link, stay apart (web and disk), keep their edits through a re-pull, run lesson 06 at once (memory
-sampled; the lesson's own checks judge the training) and have their idle kernels, then servers,
-culled. Nothing of the run is left afterwards (processes, ports, users, homes), also after a failed
-step. STEPS are the steps; README.md says what each proves.
-
-    make hub-check HUB_CHECK_FLAGS="--students 5 --fail-at separation"
+sampled; the lesson's checks judge the training), and their idle kernels, then servers, are culled.
+Nothing of the run is left afterwards (processes, ports, users, homes), also after a failed step.
+A run that passes records its numbers in docs/measurements.json (``hub``), which the guide shows.
 """
 
 import argparse
@@ -24,10 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
+import measurements
 import nbformat
 import psutil
 import requests
-from hub_student import BRANCH, HOMES, LESSON, REPO_NAME, Student, expect, table, tree_mb, wait_for
+from hub_sizing import HUB as SECTION
+from hub_sizing import class_table
+from hub_student import BRANCH, HOMES, LESSON, REPO_NAME, Student, expect, tree_mb, wait_for
 from instructor_guide import nbgitpuller_link
 from ports import free_port
 
@@ -36,12 +37,8 @@ from helpers.environment import TF_ENV
 ROOT = Path(__file__).resolve().parent.parent
 HUB = ROOT / "build" / "hub"
 # What the hub's environment adds to the student's lock (noxfile.py's hub session installs both).
-HUB_PACKAGES = (
-    "jupyterhub==6.1.1",
-    "nbgitpuller==1.3.0",
-    "jupyterhub-idle-culler==2.0.0",
-    "jupyter-kernel-client==1.0.2",
-)
+HUB_PACKAGES = ("jupyterhub==6.1.1", "nbgitpuller==1.3.0", "jupyterhub-idle-culler==2.0.0")
+HUB_PACKAGES += ("jupyter-kernel-client==1.0.2",)  # drives the students' kernels
 PROXY_PACKAGE = "configurable-http-proxy@5.3.0"  # JupyterHub's proxy, from npm (the session installs it)
 PROXY = HUB / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 CONFIG = ROOT / "tools" / "hub_check_config.py"
@@ -69,19 +66,9 @@ def run_processes(run_id):
     ]
 
 
-def listening_ports(pids=None):
-    """The TCP ports that the processes ``pids`` (None: any process) listen on."""
-    return {
-        c.laddr.port
-        for c in psutil.net_connections("inet")
-        if c.status == psutil.CONN_LISTEN and (pids is None or c.pid in pids)
-    }
-
-
 def clean_up(run_id):
     """Stop every process of the run (SIGTERM: the hub stops its servers; then SIGKILL) and remove
-    the students' users and homes. Returns what is left: [] is the goal."""
-    ports = listening_ports({p.pid for p in run_processes(run_id)})
+    the students' users and homes. Returns what is left: [] is the goal (no process, no port)."""
     for signal_, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
         for process in run_processes(run_id):
             with contextlib.suppress(psutil.Error):
@@ -91,10 +78,9 @@ def clean_up(run_id):
         subprocess.run(["userdel", "--remove", user.pw_name], capture_output=True, check=False)
     with contextlib.suppress(OSError):
         HOMES.rmdir()
-    say(f"stopped the run's processes (listening on {sorted(ports)}), removed its users and homes")
+    say("stopped the run's processes, removed its users and homes")
     return (
         [f"process {p.pid} {p.name()}" for p in run_processes(run_id)]
-        + [f"port {port}" for port in sorted(ports & listening_ports())]
         + [f"user {u.pw_name}" for u in run_users()]
         + [f"folder {p}" for p in HOMES.glob("*")]
     )
@@ -107,7 +93,7 @@ def sh(*command, cwd=None):
 def at_once(students, work):
     """``work(student)`` for every student at the same time, as a class starts together."""
     with ThreadPoolExecutor(len(students)) as pool:
-        return list(pool.map(work, students))
+        list(pool.map(work, students))
 
 
 # The steps, in order (--fail-at names one). Each takes the run: args and id, and what steps add.
@@ -129,32 +115,20 @@ def start_hub(run):
         sh("runuser", "-u", name, "--", "git", "config", "--global", "safe.directory", run.remote)
     run.url = f"http://127.0.0.1:{port}"
     run.link = nbgitpuller_link(run.url, str(run.remote), BRANCH, Path(LESSON).name)  # the guide's link
-    settings = {
-        "port": port,
-        "hub_port": free_port(),
-        "proxy_api_port": free_port(),
-        "proxy": str(PROXY),
-        "password": run.password,
-        "students": names,
-        "service_env": {MARK: run.id},
-        "server_env": {**TF_ENV, MARK: run.id, "MNIST_NPZ": os.environ.get("MNIST_NPZ", "")},
-        "kernel_idle": run.args.kernel_idle,
-        "server_idle": run.args.server_idle,
-    }
+    settings = dict(port=port, hub_port=free_port(), proxy_api_port=free_port(), proxy=str(PROXY))
+    settings |= dict(password=run.password, students=names, kernel_idle=run.args.kernel_idle)
+    settings |= dict(server_idle=run.args.server_idle, service_env={MARK: run.id})
+    settings["server_env"] = {**TF_ENV, MARK: run.id, "MNIST_NPZ": os.environ.get("MNIST_NPZ", "")}
     (HUB / "state").mkdir()
     (HUB / "state" / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     with open(HUB / "jupyterhub.log", "w", encoding="utf-8") as log:
-        hub = subprocess.Popen(
-            [sys.executable, "-m", "jupyterhub", "-f", CONFIG],
-            cwd=HUB / "state",
-            env={**os.environ, MARK: run.id},
-            stdout=log,
-            stderr=log,
-        )
-    # The hub's own API, behind the proxy (whose port opens first).
-    wait_for(
-        lambda: hub.poll() is not None or requests.get(run.url + "/hub/api", timeout=5).ok, 180, "hub start"
-    )
+        command, env = [sys.executable, "-m", "jupyterhub", "-f", CONFIG], {**os.environ, MARK: run.id}
+        hub = subprocess.Popen(command, cwd=HUB / "state", env=env, stdout=log, stderr=log)
+
+    def up():  # the hub's own API, behind the proxy (whose port opens first)
+        return hub.poll() is not None or requests.get(run.url + "/hub/api", timeout=5).ok
+
+    wait_for(up, 180, "hub start")
     if hub.poll() is not None:
         raise RuntimeError(f"jupyterhub exited with {hub.returncode}")
     run.students = [Student(run, name) for name in names]
@@ -163,8 +137,6 @@ def start_hub(run):
 
 def log_in(run):
     at_once(run.students, lambda student: (student.start(), student.pull()))
-    for student in run.students:
-        student.row["idle MB"] = tree_mb(student.pid)
     say("every student logged in, has a server running as their own user and pulled the course")
 
 
@@ -178,16 +150,14 @@ def separation(run):
         "JupyterLab (cookies)": a.web.get(f"{b.base}/lab"),
     }
     wrong = [f"{what}: HTTP {reply.status_code}" for what, reply in tries.items() if reply.status_code != 403]
-    for label, home in (("own", a.home), ("other", b.home)):  # as a's user, which a's server runs as
-        for command in (["ls", home], ["cat", home / REPO_NAME / LESSON], ["touch", home / "probe"]):
-            done = subprocess.run(["runuser", "-u", a.name, "--", *command], capture_output=True).returncode
-            wrong += [f"{command[0]} in the {label} home"] if (done == 0) != (label == "own") else []
+    for home, readable in ((a.home, True), (b.home, False)):  # as a's user, which a's server runs as
+        read = subprocess.run(
+            ["runuser", "-u", a.name, "--", "cat", home / REPO_NAME / LESSON], capture_output=True
+        )
+        wrong += [f"cat in {home}: exit {read.returncode}"] if (read.returncode == 0) != readable else []
     if wrong:
         raise RuntimeError(f"{a.name} against {b.name}: " + ", ".join(wrong))
-    say(
-        f"{a.name} got 403 for {b.name}'s {', '.join(tries)}; as {a.name}, the user its server runs as, "
-        f"ls, cat and touch work in its home and fail in {b.home}"
-    )
+    say(f"{a.name} got 403 for {b.name}'s {', '.join(tries)}; as its user, cat reads only its own lesson")
 
 
 def keep_edits(run):
@@ -197,8 +167,8 @@ def keep_edits(run):
     title = next(c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("# "))
     note = nbformat.v4.new_code_cell("print('내 메모')")
     nb.cells.insert(nb.cells.index(title) + 2, note)  # not next to the line the instructor changes
-    saved = student.api("PUT", student.lesson, json={"type": "notebook", "format": "json", "content": nb})
-    expect(saved, 200)
+    saved = {"type": "notebook", "format": "json", "content": nb}
+    expect(student.api("PUT", student.lesson, json=saved), 200)
     first, clone = title.source.splitlines()[0], HUB / "instructor"
     fixed, path = first + " (수정판)", clone / LESSON
     sh("git", "clone", "--quiet", run.remote, clone)
@@ -220,61 +190,49 @@ def run_lesson(run):
 
 
 def cull_kernels(run):
-    students = run.students
-    wait_for(lambda: not any(s.kernels() for s in students), run.args.kernel_idle + 120, "kernel culling")
-    for student in students:
+    wait_for(lambda: not any(s.kernels() for s in run.students), run.args.kernel_idle + 120, "kernel culling")
+    for student in run.students:
         student.row["after cull MB"] = tree_mb(student.pid)
-    print(table([student.row for student in students]), flush=True)
-    after = time.monotonic() - run.lessons_ended
-    say(f"the servers culled the idle kernels {after:.0f} s after the lessons ended")
+    print(class_table([student.row for student in run.students]), flush=True)
+    run.kernels_culled_s = round(time.monotonic() - run.lessons_ended)
+    say(f"the servers culled the idle kernels {run.kernels_culled_s} s after the lessons ended")
 
 
 def cull_servers(run):
     servers = [student.pid for student in run.students]
     wait_for(lambda: not any(map(psutil.pid_exists, servers)), run.args.server_idle + 180, "server culling")
-    after = time.monotonic() - run.lessons_ended
-    say(f"jupyterhub-idle-culler stopped the idle servers {after:.0f} s after the lessons ended")
+    run.servers_culled_s = round(time.monotonic() - run.lessons_ended)
+    say(f"jupyterhub-idle-culler stopped the idle servers {run.servers_culled_s} s after the lessons ended")
 
 
 STEPS = (start_hub, log_in, separation, keep_edits, run_lesson, cull_kernels, cull_servers)
-
-
-def check(args, run_id, reached):
-    """The steps, in order; each appends its name to ``reached`` as it begins."""
-    run = SimpleNamespace(args=args, id=run_id)
-    for step in STEPS:
-        reached.append(step.__name__)
-        if step.__name__ == args.fail_at:
-            raise RuntimeError("failing on purpose (--fail-at)")
-        step(run)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=3, help="how many, at least 2 (default 3)")
     for what, default, for_a_class in (("kernel", 30, 1200), ("server", 90, 3600)):
-        parser.add_argument(
-            f"--{what}-idle",
-            type=int,
-            default=default,
-            metavar="S",
-            help=f"seconds until an idle {what} is culled (default {default}; for a class: {for_a_class})",
-        )
-    steps = [step.__name__ for step in STEPS]
-    parser.add_argument("--fail-at", choices=steps, help="fail on purpose at this step (tests clean-up)")
+        help_ = f"seconds until an idle {what} is culled (default {default}; for a class: {for_a_class})"
+        parser.add_argument(f"--{what}-idle", type=int, default=default, metavar="S", help=help_)
+    steps = [step.__name__ for step in STEPS]  # --fail-at tests the clean-up
+    parser.add_argument("--fail-at", choices=steps, help="fail on purpose at this step")
     args = parser.parse_args(argv)
     if args.students < 2:
         parser.error("--students: separation needs two students at least")
     closed = [folder for folder in ROOT.parents if not folder.stat().st_mode & 0o001]  # o+x
     if closed:
         parser.error(
-            f"the students' servers run as their own users and cannot enter {closed[0]}: "
-            "chmod o+x it, or put the course elsewhere"
+            f"the students' servers run as their own users and cannot enter {closed[0]}: chmod o+x it"
         )
     run_id, reached, started, failed = uuid.uuid4().hex, [], time.perf_counter(), None
+    run, machine = SimpleNamespace(args=args, id=run_id), measurements.machine()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the finally block runs
     try:
-        check(args, run_id, reached)
+        for step in STEPS:
+            reached.append(step.__name__)
+            if step.__name__ == args.fail_at:
+                raise RuntimeError("failing on purpose (--fail-at)")
+            step(run)
     except Exception as error:
         stderr = (getattr(error, "stderr", None) or "").strip()  # a command's (sh)
         failed = f"{reached[-1]} failed: {type(error).__name__}: {error} {stderr}".rstrip()
@@ -282,7 +240,15 @@ def main(argv=None):
     finally:
         left = clean_up(run_id)
     say(f"left behind: {', '.join(left)}" if left else "nothing of this run is left")
-    say(f"{'FAILED' if failed or left else 'OK'} in {time.perf_counter() - started:.0f} s")
+    seconds = round(time.perf_counter() - started)
+    say(f"{'FAILED' if failed or left else 'OK'} in {seconds} s")
+    if not (failed or left) and "servers_culled_s" in vars(run):  # every step ran
+        rows = [
+            {k: round(v, 4) if isinstance(v, float) else v for k, v in s.row.items()} for s in run.students
+        ]
+        culled = {"kernels_culled_s": run.kernels_culled_s, "servers_culled_s": run.servers_culled_s}
+        measurements.save(SECTION, {"students": rows, **culled, "seconds": seconds}, machine)
+        say(f"recorded in {measurements.PATH.relative_to(ROOT)}: commit it, then `make guide`")
     return 1 if failed or left else 0
 
 

@@ -9,6 +9,7 @@ a class needs under that config, into the instructor guide.
 import math
 import re
 
+import measurements
 import yaml
 from memory_limit import load
 from navigation import ROOT
@@ -17,7 +18,7 @@ from tabulate import tabulate
 CONFIG = ROOT / "deploy" / "z2jh" / "config.yaml"
 CHART_VERSION = "4.4.0"  # the jupyterhub/jupyterhub Helm chart config.yaml is written for
 STEP_MIB = 128
-SERVER_MB = 200  # the Jupyter server beside the kernel: 139 MB RSS idle in `make hub-check`, rounded up
+SERVER_MB = 200  # the Jupyter server beside the kernel: its "after cull MB" in `make hub-check`, rounded up
 # A second lesson's kernel left open: a kernel that imported TensorFlow holds about 600 MB
 # (README, 수업 비용). Kernel culling (config.yaml) ends it after 20 idle minutes.
 SECOND_KERNEL_MB = 600
@@ -25,6 +26,9 @@ SECOND_KERNEL_MB = 600
 # system and the image pullers keep about 4 GB and half a CPU.
 NODE = {"label": "8 vCPU, 32 GB", "memory_bytes": 28e9, "cpu": 7.5}
 CLASS_SIZES = (30, 100, 300)
+HUB = "hub"  # docs/measurements.json's section that `make hub-check` writes: a class on a real hub
+SUMMED = ["peak MB", "kernel idle MB", "after cull MB", "CPU s"]  # the class's total
+COLUMNS = ["student", *SUMMED, "run s", "test accuracy"]
 
 
 def bytes_of(quantity):
@@ -178,4 +182,32 @@ def z2jh_section(config):
             "(파일은 학생의 저장 공간에 남습니다).",
             "- 허브와 프록시(약 0.2 GB)는 학생용 노드 밖의 작은 노드(예: 2 vCPU, 8 GB)에 둡니다.",
         ]
+    )
+
+
+def class_table(rows):
+    """`make hub-check`'s students (MB = 10**6 bytes of RSS) and their total (for run s: the slowest)."""
+    total = {column: sum(row[column] for row in rows) for column in SUMMED}
+    total |= {"student": f"total ({len(rows)})", "run s": max(row["run s"] for row in rows)}
+    cells = [[row.get(column) for column in COLUMNS] for row in [*rows, total]]
+    return tabulate(cells, COLUMNS, "github", floatfmt=["", *[",.0f"] * 5, ".4f"], missingval="-")
+
+
+def hub_section(measured):
+    """The guide's account of the last `make hub-check`: its table, ranges and culling times."""
+    if not measured:
+        return "(아직 재지 않았습니다: root로 `make hub-check`를 실행하세요.)"
+    rows = measured["students"]
+
+    def span(column):
+        low, high = min(row[column] for row in rows), max(row[column] for row in rows)
+        return f"{low:,.0f}–{high:,.0f}" if round(low) != round(high) else f"{low:,.0f}"
+
+    return (
+        f"`make hub-check`로 학생 {len(rows)}명이 동시에 `06_training`을 실행한 측정(서버 + 커널의 RSS, "
+        f"1 MB = 10⁶ 바이트): {measurements.stamp_text(measured)}.\n\n{class_table(rows)}\n\n"
+        f"학생 한 명의 서버와 커널은 레슨 중 최대 {span('peak MB')} MB, 레슨이 끝나고 커널을 켜 둔 채로 "
+        f"{span('kernel idle MB')} MB, 커널이 컬링된 뒤 {span('after cull MB')} MB였고, 레슨 한 번에 "
+        f"{span('CPU s')} CPU초를 썼습니다. 커널은 레슨이 끝나고 {measured['kernels_culled_s']}초 뒤, 서버는 "
+        f"{measured['servers_culled_s']}초 뒤에 꺼졌고, 점검 전체는 {measured['seconds']}초 걸렸습니다."
     )

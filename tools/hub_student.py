@@ -1,6 +1,6 @@
 """One student at a JupyterHub, as their browser and JupyterLab drive it (`make hub-check`): login
-form, own token, server, nbgitpuller link, and kernels through the hub's proxy. Each student's
-numbers are a row of the class's table.
+form, own token, server, nbgitpuller link, kernels through the hub's proxy; their numbers, a row of
+hub_sizing's class table.
 """
 
 import contextlib
@@ -15,44 +15,25 @@ import psutil
 import requests
 from compat import printed_accuracy
 from process_memory import MB, PeakRSS
-from tabulate import tabulate
 
 HOMES = Path(__file__).resolve().parent.parent / "build" / "hub" / "home"
 REPO_NAME, BRANCH, LESSON = "deep-learning-architecture", "main", "notebooks/06_training.ipynb"
-SUMMED = ["idle MB", "peak MB", "kernel idle MB", "after cull MB", "CPU s"]  # the class's total
-COLUMNS = ["student", *SUMMED, "run s", "test accuracy"]
-
-
-def table(rows):
-    """The students' rows (MB = 10**6 bytes of RSS) and their total (for run s: the slowest)."""
-    total = {column: sum(row[column] for row in rows) for column in SUMMED}
-    total |= {"student": f"total ({len(rows)})", "run s": max(row["run s"] for row in rows)}
-    return tabulate(
-        [[row.get(column) for column in COLUMNS] for row in [*rows, total]],
-        COLUMNS,
-        tablefmt="github",
-        floatfmt=["", *[",.0f"] * 6, ".4f"],
-        missingval="-",
-    )
 
 
 def tree_mb(pid):
     """The RSS of a process and its children now."""
-    sampler = PeakRSS(pid)
-    sampler.sample()
+    (sampler := PeakRSS(pid)).sample()
     return sampler.peak / MB
 
 
 def wait_for(condition, timeout, what):
     """Poll ``condition`` every second; a server that refuses connections is not ready yet."""
-    deadline = time.monotonic() + timeout
-    while True:
+    for _ in range(timeout):
         with contextlib.suppress(requests.ConnectionError):
             if condition():
                 return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen in {timeout:.0f} s")
         time.sleep(1)
+    raise TimeoutError(f"{what} did not happen in {timeout} s")
 
 
 def last_event(stream):
@@ -73,12 +54,11 @@ class Student:
         self.base, self.home = f"{hub.url}/user/{name}", HOMES / name
         self.lesson = f"/user/{name}/api/contents/{REPO_NAME}/{LESSON}"
 
-    def api(self, method, path, **kwargs):
-        kwargs.setdefault("timeout", 60)
-        headers = {"Authorization": f"token {self.token}"}
-        return requests.request(method, self.hub.url + path, headers=headers, **kwargs)
+    def api(self, method, path, timeout=60, **kwargs):
+        return requests.request(method, self.hub.url + path, headers=self.auth, timeout=timeout, **kwargs)
 
     def start(self):
+        """Log in with the form, make a token, start the server and find its process."""
         hub = f"{self.hub.url}/hub"
         self.web.get(f"{hub}/login", timeout=60)  # sets the _xsrf cookie a form sends back
         form = {"username": self.name, "password": self.hub.password, "_xsrf": self.web.cookies["_xsrf"]}
@@ -86,6 +66,7 @@ class Student:
         xsrf = {"X-XSRFToken": self.web.cookies["_xsrf"]}  # a new one: logging in changed it
         token = self.web.post(f"{hub}/api/users/{self.name}/tokens", json={}, headers=xsrf, timeout=60)
         self.token = expect(token, 201).json()["token"]
+        self.auth = {"Authorization": f"token {self.token}"}
         expect(self.api("POST", f"/hub/api/users/{self.name}/server"), 201, 202)
         progress = self.api("GET", f"/hub/api/users/{self.name}/server/progress", timeout=300)
         if not (event := last_event(expect(progress, 200).text)).get("ready"):
@@ -111,34 +92,6 @@ class Student:
     def notebook(self):
         return nbformat.from_dict(expect(self.api("GET", self.lesson), 200).json()["content"])
 
-    def run_cells(self, sources):
-        """stdout of ``sources`` run in a new kernel, left idle and unconnected as after closing the tab."""
-        from jupyter_kernel_client import JupyterKernelClient  # the hub's environment has it (noxfile.py)
-
-        # Started by the server's API, as JupyterLab starts one: a client that did not start a kernel
-        # never shuts it down (a client that did would, when garbage-collected, before the culler).
-        new = {"name": "python3", "path": f"{REPO_NAME}/notebooks"}
-        kernel_id = expect(self.api("POST", f"/user/{self.name}/api/kernels", json=new), 201).json()["id"]
-        # The token in a header: a single-user server takes one in the URL only from browsers.
-        auth = {"Authorization": f"token {self.token}"}
-        kernel = JupyterKernelClient(
-            server_url=self.base, token=self.token, headers=auth, kernel_id=kernel_id
-        )
-        kernel.start()
-        stdout = []
-        try:
-            for number, source in enumerate(sources, 1):
-                reply = kernel.execute(source, timeout=900)
-                stdout += [out["text"] for out in reply["outputs"] if out.get("name") == "stdout"]
-                if reply["status"] != "ok":  # the error is the cell's last output
-                    error = (reply["outputs"] or [{}])[-1]
-                    raise RuntimeError(
-                        f"{self.name}, cell {number}: {error.get('ename')}: {error.get('evalue')}"
-                    )
-        finally:
-            kernel.stop()
-        return "".join(stdout)
-
     def kernels(self):
         """The server's live kernels: one that ended is not, also before the server reaps it (a zombie)."""
         found = []
@@ -148,16 +101,34 @@ class Student:
         return found
 
     def run_lesson(self):
-        """Every code cell of the student's copy of the lesson: its check cells judge the training."""
-        sampler, start = PeakRSS(self.pid, interval=0.1), time.perf_counter()
+        """Every code cell of the student's copy of the lesson in a new kernel, left idle and
+        unconnected as after closing the tab; its check cells judge the training."""
+        from jupyter_kernel_client import JupyterKernelClient  # the hub's environment has it (noxfile.py)
+
+        sources = [c.source for c in self.notebook().cells if c.cell_type == "code"]
+        sampler, start, stdout = PeakRSS(self.pid, interval=0.1), time.perf_counter(), []
         sampler.start()
+        # Started by the server's API, as JupyterLab starts one: a client that did not start a kernel
+        # never shuts it down (a client that did would, when garbage-collected, before the culler).
+        new = {"name": "python3", "path": f"{REPO_NAME}/notebooks"}
+        kernel_id = expect(self.api("POST", f"/user/{self.name}/api/kernels", json=new), 201).json()["id"]
+        # The token in a header: a single-user server takes one in the URL only from browsers.
+        kernel = JupyterKernelClient(
+            server_url=self.base, token=self.token, headers=self.auth, kernel_id=kernel_id
+        )
+        kernel.start()
         try:
-            stdout = self.run_cells([c.source for c in self.notebook().cells if c.cell_type == "code"])
+            for number, source in enumerate(sources, 1):
+                reply = kernel.execute(source, timeout=900)
+                stdout += [out["text"] for out in reply["outputs"] if out.get("name") == "stdout"]
+                if reply["status"] != "ok":  # the error is the cell's last output
+                    raise RuntimeError(f"{self.name}, cell {number}: {reply['outputs'][-1:]}"[:500])
         finally:
+            kernel.stop()
             self.row["peak MB"] = sampler.stop() / MB
         self.row |= {
             "kernel idle MB": tree_mb(self.pid),
             "run s": time.perf_counter() - start,
             "CPU s": sum(sum(k.cpu_times()[:2]) for k in self.kernels()),
-            "test accuracy": printed_accuracy(stdout),
+            "test accuracy": printed_accuracy("".join(stdout)),
         }

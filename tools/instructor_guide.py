@@ -129,6 +129,7 @@ def generate(text, paths, budget, limits, config, hub, repo):
     text = replace_between(text, "lessons", lessons_table(paths, budget), GUIDE.name)
     text = replace_between(text, "memory", hub_sizing.memory_section(limits), GUIDE.name)
     text = replace_between(text, "z2jh", hub_sizing.z2jh_section(config), GUIDE.name)
+    text = replace_between(text, "hub", hub_sizing.hub_section(measurements.load(hub_sizing.HUB)), GUIDE.name)
     links = (
         f"- 강사용(풀이 포함, `main`): <{nbgitpuller_link(hub, repo, 'main')}>\n"
         f'- 학생용 배포판(`{STUDENT_BRANCH}` 브랜치, 아래 "학생용 배포판 나눠 주기" 참고): '

@@ -1,5 +1,6 @@
 """docs/measurements.json: every dated measurement the docs show, each section written by its tool
-(`make budget`, `make memory-limits`, `make compat COMPAT_FLAGS=--record`, tools/seed_spread.py).
+(`make budget`, `make memory-limits`, `make compat COMPAT_FLAGS=--record`, tools/seed_spread.py,
+`make hub-check`).
 
 Nobody edits it by hand. Each section is stamped with the commit, the date and the machine as
 measuring began (``machine()``): times here drift 2-3x with the load.
