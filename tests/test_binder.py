@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -24,6 +23,7 @@ from environment_file import pinned_requirements
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
+REPO = navigation.repository_url(ROOT)
 
 
 def test_drop_leaves_out_packages_by_normalized_name_and_refuses_an_unknown_one():
@@ -70,7 +70,7 @@ def course(tmp_path, monkeypatch):
     root = tmp_path / "course"
     shutil.copytree(BINDER, root / "binder", symlinks=True)
     shutil.copy2(ROOT / "requirements.lock", root / "requirements.lock")
-    subprocess.run(["git", "init", "--quiet", str(root)], check=True)
+    git_branch.git(root, "init", "--quiet")
     return root
 
 
@@ -129,59 +129,31 @@ def pulled(url):
     return parts.path.removeprefix("/v2/gh/"), options["repo"], options["branch"], options["urlpath"]
 
 
-def test_each_lessons_link_starts_the_binder_branch_and_opens_the_pulled_lesson():
-    repo = navigation.repository_url(ROOT)
-    owner_repo = repo.removeprefix("https://github.com/")
-    folder = owner_repo.split("/")[1]  # nbgitpuller pulls into a folder named like the repository
-    for path in navigation.notebook_paths():
-        assert pulled(navigation.binder_url(repo, path.name)) == (
-            f"{owner_repo}/{binder_env.BRANCH}",
-            repo,
-            navigation.REF,
-            f"lab/tree/{folder}/notebooks/{path.name}",
-        )
-
-
-def test_retarget_makes_the_launch_links_that_pull_main_pull_another_branch():
-    repo = navigation.repository_url(ROOT)
-
-    def link(branch):
-        return binder_env.launch_url(repo, "notebooks/01_relu.ipynb", branch)
-
-    colab = navigation.colab_url(repo, "01_relu.ipynb")
-    text = f"[열기]({link('main')}) | [Colab]({colab}) | {link('main-old')} {link('main')}"
-    moved = binder_env.retarget(text, "class/a", "main")
-    assert moved == f"[열기]({link('class/a')}) | [Colab]({colab}) | {link('main-old')} {link('class/a')}"
-
-
 BINDER_LINK = re.compile(r"https?://mybinder\.org/[^\s)\]\"'<>\\]*")
 BINDER_REPO = re.compile(r"mybinder\.org/v2/([a-z]+)/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
 GITHUB_REPO = re.compile(r"github\.com/([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)")
 
 
-def test_binder_links_in_the_readme_and_lessons_are_the_generated_ones():
-    repo = navigation.repository_url(ROOT)
-    allowed = {"https://mybinder.org/badge_logo.svg"}
-    allowed |= {navigation.binder_url(repo, p.name) for p in navigation.notebook_paths()}
+def test_the_links_are_the_generated_ones_each_starting_the_binder_branch_and_opening_its_lesson():
+    owner_repo = REPO.removeprefix("https://github.com/")
+    folder = owner_repo.split("/")[1]  # nbgitpuller pulls into a folder named like the repository
+    generated = {navigation.binder_url(REPO, p.name): p.name for p in navigation.notebook_paths()}
+    for link, name in generated.items():
+        branches = (f"{owner_repo}/{binder_env.BRANCH}", REPO, navigation.REF)
+        assert pulled(link) == (*branches, f"lab/tree/{folder}/notebooks/{name}")
     found = {
         (path.name, link)
         for path in [ROOT / "README.md", *navigation.notebook_paths()]
         for link in BINDER_LINK.findall(path.read_text(encoding="utf-8"))
     }
-    assert ("README.md", navigation.binder_url(repo)) in found
+    assert ("README.md", navigation.binder_url(REPO)) in found
+    allowed = {*generated, "https://mybinder.org/badge_logo.svg"}
     assert [f"{name}: {link}" for name, link in sorted(found) if link not in allowed] == []
 
 
 def test_no_other_address_for_the_course_repository():
-    repo = navigation.repository_url(ROOT)
-    owner, name = repo.removeprefix("https://github.com/").split("/")
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    owner, name = REPO.removeprefix("https://github.com/").split("/")
+    listed = git_branch.git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     bad = []
     for path in sorted({ROOT / p for p in listed.split("\0") if p}):
         try:
@@ -194,4 +166,4 @@ def test_no_other_address_for_the_course_repository():
             if (found_owner == owner or found_name == name) and (found_owner, found_name) != (owner, name):
                 found.add(("github.com", found_owner, found_name))
         bad += [f"{path.relative_to(ROOT)}: {'/'.join(address)}" for address in sorted(found)]
-    assert not bad, f"the course lives at {repo} ([project.urls] in pyproject.toml): " + "; ".join(bad)
+    assert not bad, f"the course lives at {REPO} ([project.urls] in pyproject.toml): " + "; ".join(bad)

@@ -43,15 +43,12 @@ def noxfile():
 
 
 def set_pins(noxfile, name):
-    """{library: version} of the exact pins set ``name`` installs with Python 3.11 on Linux (the files
-    of its -r options read); tensorflow-cpu counts as tensorflow."""
-    args, lines = noxfile.install_args(name), []
-    while args:
-        if args[0] in ("-r", "--requirement"):
-            lines += pinned_requirements(Path(args[1]).read_text(encoding="utf-8"))
-            args = args[2:]
-        else:
-            lines.append(args.pop(0))
+    """{library: version} of the exact pins set ``name`` installs with Python 3.11 on Linux (for
+    the lock, the pins in its file); tensorflow-cpu counts as tensorflow."""
+    lines = noxfile.install_args(name)
+    if lines[0] == "-r":  # the lock, alone: an argument after it would fail to unpack here
+        _, lock = lines
+        lines = pinned_requirements(Path(lock).read_text(encoding="utf-8"))
     found = {}
     for requirement in map(Requirement, (line for line in lines if "==" in line)):
         if requirement.marker is None or requirement.marker.evaluate(LINUX_311):
@@ -155,10 +152,8 @@ def test_a_full_passing_run_is_recorded_and_the_page_rendered_from_the_record(tm
     versions = {row["run"]: row for row in versions}
     assert versions["lock-3.13"]["Keras"] == compat.installed_versions()["keras"]
     assert versions["lock-3.13"]["environment"] == "12 s" and versions["lock-3.13"]["notebooks"] == "10 s"
-    assert {row["notebook"]: row["oldest"] for row in notebooks} == {
-        "00_x.ipynb": "ran, 2.0 s",
-        "06_x.ipynb": "ran, 8.0 s, acc 0.9740",
-    }
+    oldest = {row["notebook"]: row["oldest"] for row in notebooks}
+    assert oldest == {"00_x.ipynb": "ran, 2.0 s", "06_x.ipynb": "ran, 8.0 s, acc 0.9740"}
 
 
 def test_nothing_is_recorded_unless_all_four_runs_passed(tmp_path, page, capsys):

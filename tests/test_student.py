@@ -12,6 +12,7 @@ from pathlib import Path
 import binder_env
 import nbformat
 import pytest
+from git_branch import git
 
 import student
 
@@ -22,28 +23,18 @@ LESSONS = student.lesson_paths(ROOT / "notebooks")
 
 def exercise_notebook():
     nb = nbformat.v4.new_notebook()
-    teach = nbformat.v4.new_code_cell("x = 1\nx", id="teach")
-    teach.outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=1)]
-    teach.execution_count = 1
     solution = nbformat.v4.new_code_cell("answer = 'secret-solution-line'\nprint(answer)", id="sol")
     solution.metadata = {"tags": ["solution"], "jupyter": {"source_hidden": True}}
     solution.outputs = [nbformat.v4.new_output("stream", name="stdout", text="secret-solution-line\n")]
-    solution.execution_count = 2
-    nb.cells = [nbformat.v4.new_markdown_cell("# 00. 제목", id="title"), teach, solution]
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", id="teach"), solution]
     return nb
 
 
-def test_a_solution_becomes_a_visible_empty_prompt_and_the_rest_is_kept():
+def test_the_edition_is_a_copy_and_the_instructors_notebook_keeps_its_solution():
     nb = exercise_notebook()
-    edition = student.student_edition(nb)
-    assert [c.id for c in edition.cells] == ["title", "teach", "sol"]
-    prompt = edition.cells[2]
-    assert prompt.source == student.PROMPT
-    assert prompt.outputs == [] and prompt.execution_count is None
-    assert "jupyter" not in prompt.metadata  # the prompt is not collapsed away
-    assert edition.cells[:2] == nb.cells[:2]
-    assert "secret-solution-line" not in nbformat.writes(edition)
-    assert "secret-solution-line" in nbformat.writes(nb)  # the instructor's notebook is untouched
+    before = nbformat.writes(nb)
+    assert "secret-solution-line" not in nbformat.writes(student.student_edition(nb))
+    assert nbformat.writes(nb) == before
 
 
 def test_the_course_has_lessons_with_solutions():
@@ -67,27 +58,32 @@ def test_the_edition_is_the_instructor_notebook_with_prompts_for_solutions_no_ch
     kept = [c for c in instructor.cells if not student.is_check(c)]
     assert [c.id for c in edition.cells] == [c.id for c in kept]
     for mine, theirs in zip(edition.cells, kept):
-        if student.is_solution(theirs):  # so no solution line can reach the edition
-            assert mine.source == student.PROMPT and not mine.outputs
-            assert student.EXERCISE_TAG in mine.metadata["tags"] and not student.is_solution(mine)
+        if student.is_solution(theirs):  # an empty, visible prompt: no solution line, output or tag
+            prompt = (student.PROMPT, [], None, {"tags": [student.EXERCISE_TAG]})
+            assert (mine.source, mine.outputs, mine.execution_count, mine.metadata) == prompt
         else:
             assert mine.source == student.retarget(theirs.source)
             assert mine.get("outputs") == theirs.get("outputs") and mine.metadata == theirs.metadata
 
 
-def test_the_edition_carries_what_a_student_needs(edition_folder):
+def test_the_edition_carries_what_a_student_needs_and_only_make_lab(edition_folder):
     assert (edition_folder / "helpers" / "__init__.py").exists()
     assert (edition_folder / "requirements.lock").exists()
     tracked = git(ROOT, "ls-files", "notebooks").splitlines()
     for name in (Path(p).name for p in tracked if not p.endswith(".ipynb")):  # e.g. the glossary
         assert (edition_folder / "notebooks" / name).exists()
     assert not list((edition_folder / "notebooks").glob("*.keras")), "a lesson's saved model"
+    assert not (edition_folder / "tools").exists() and not (edition_folder / "tests").exists()
+    readme = (edition_folder / "README.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"\bmake (\w[\w-]*)", readme)) == {"lab"}
 
+    def dry_run(target):
+        return subprocess.run(["make", "-n", target], cwd=edition_folder, capture_output=True, text=True)
 
-def git(repo, *args):
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
-    ).stdout.strip()
+    lab = dry_run("lab")
+    assert lab.returncode == 0 and "pip install" in lab.stdout and "jupyter lab" in lab.stdout, lab.stderr
+    developer = [t for t in ("test", "outputs", "format", "setup") if dry_run(t).returncode == 0]
+    assert developer == [], "the edition's Makefile has developer targets"
 
 
 def test_the_edition_is_committed_to_a_branch_with_a_growing_history(tmp_path, monkeypatch):
@@ -119,81 +115,55 @@ LINK_TO_MAIN = (f"/blob/{student.REF}/", "/HEAD?urlpath=", f"@{student.REF}", f"
 
 
 def test_the_editions_links_open_the_edition_never_main(edition_folder):
-    texts = {
-        p: p.read_text(encoding="utf-8") for p in edition_folder.rglob("*") if p.suffix in (".ipynb", ".md")
-    }
-    leaks = [
-        f"{p.relative_to(edition_folder)}: {pattern}"
-        for p, text in texts.items()
-        for pattern in LINK_TO_MAIN
-        if pattern in text
-    ]
+    leaks = []
+    for path in (p for p in edition_folder.rglob("*") if p.suffix in (".ipynb", ".md")):
+        text = path.read_text(encoding="utf-8")
+        leaks += [f"{path.relative_to(edition_folder)}: {link}" for link in LINK_TO_MAIN if link in text]
     assert leaks == []
-    index = texts[edition_folder / "notebooks" / "00_index.ipynb"]
+    index = (edition_folder / "notebooks" / "00_index.ipynb").read_text(encoding="utf-8")
     assert f"/blob/{student.BRANCH}/notebooks/" in index and f"%26branch%3D{student.BRANCH}" in index
 
 
-def test_retarget_moves_every_kind_of_link_to_the_branch():
-    text = (
-        binder_env.launch_url("https://github.com/o/r", "notebooks/01.ipynb", student.REF) + " "
-        f"https://colab.example/github/o/r/blob/{student.REF}/notebooks/01.ipynb "
-        f"pip install git+https://github.com/o/r@{student.REF} ipycanvas"
-    )
-    moved = student.retarget(text, "class-a")
-    assert not any(pattern in moved for pattern in LINK_TO_MAIN)
-    assert moved.count("class-a") == 3
+def test_retarget_moves_every_kind_of_link_to_main_and_nothing_else():
+    repo = "https://github.com/o/r"
+
+    def binder(branch):
+        return binder_env.launch_url(repo, "notebooks/01.ipynb", branch)
+
+    def links(branch):
+        colab = f"https://colab.example/github/o/r/blob/{branch}/notebooks/01.ipynb"
+        return f"[열기]({binder(branch)}) | [Colab]({colab}) | pip install git+{repo}@{branch} ipycanvas "
+
+    other = binder(f"{student.REF}-old")  # another branch that only starts like main
+    assert student.retarget(links(student.REF) + other, "class/a") == links("class/a") + other
 
 
-def test_the_editions_only_command_is_make_lab(edition_folder):
-    readme = (edition_folder / "README.md").read_text(encoding="utf-8")
-    assert set(re.findall(r"\bmake (\w[\w-]*)", readme)) == {"lab"}
-    assert not (edition_folder / "tools").exists() and not (edition_folder / "tests").exists()
-
-    def dry_run(target):
-        return subprocess.run(["make", "-n", target], cwd=edition_folder, capture_output=True, text=True)
-
-    lab = dry_run("lab")
-    assert lab.returncode == 0, lab.stderr
-    assert "pip install" in lab.stdout and "jupyter lab" in lab.stdout
-    for target in ("test", "outputs", "format", "setup"):
-        assert dry_run(target).returncode != 0, f"the edition's Makefile has a developer target: {target}"
-
-
-def defined_names(source):
-    """Names a cell binds: assignments, imports, defs, loop and with targets."""
-    tree = ast.parse(source)
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
+def names(source):
+    """(bound, read): the names a cell binds (assignments, imports, defs, loop and with targets) and reads."""
+    bound, read = set(), set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, ast.Store) else read).add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            names.add(node.name)
+            bound.add(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-    return names
-
-
-def used_names(source):
-    return {
-        node.id
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    }
+            bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return bound, read
 
 
 def names_only_solutions_give(nb):
-    """Names a cell of the edition uses that, before it, only a solution or check cell defined."""
+    """Names a cell of the edition reads that, before it, only a solution or check cell defined."""
     given, edition_has, found = set(), set(), []
     for cell in (c for c in nb.cells if c.cell_type == "code"):
-        source = "\n".join(
-            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
-        )
+        lines = cell.source.splitlines()
+        source = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))  # magics
+        bound, read = names(source)
         if student.is_solution(cell) or student.is_check(cell):
-            given |= defined_names(source)
-            continue
-        missing = (used_names(source) & given) - edition_has - defined_names(source)
-        found += [f"{name!r} in {cell.source[:50]!r}" for name in sorted(missing)]
-        edition_has |= defined_names(source)
+            given |= bound
+        else:
+            missing = sorted((read & given) - edition_has - bound)
+            found += [f"{name!r} in {cell.source[:50]!r}" for name in missing]
+            edition_has |= bound
     return found
 
 
