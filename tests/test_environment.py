@@ -19,23 +19,22 @@ LOCK = pinned_requirements((ROOT / "requirements.lock").read_text(encoding="utf-
 FORMS = ROOT / ".github" / "ISSUE_TEMPLATE"
 
 
+def read_yaml(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
 def test_the_lock_pins_every_direct_dependency_environment_yml_pins_the_lock_and_this_is_installed():
     pins = [Requirement(line) for line in LOCK]
     assert pins and all(re.fullmatch(r"==[^,*]+", str(r.specifier)) for r in pins)
     pinned = {canonicalize_name(r.name) for r in pins}
     direct = [line.split("#", 1)[0].strip() for line in (ROOT / "requirements.in").read_text().splitlines()]
     assert [line for line in direct if line and canonicalize_name(Requirement(line).name) not in pinned] == []
-    dependencies = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))["dependencies"]
-    pip_section = next(d["pip"] for d in dependencies if isinstance(d, dict))
-    assert pip_section == LOCK, "run `make lock` (tools/environment_file.py) to regenerate it"
-    wrong = []
-    for requirement in (r for r in pins if r.marker is None or r.marker.evaluate()):
-        try:
-            if (installed := metadata.version(requirement.name)) not in requirement.specifier:
-                wrong.append(f"{requirement.name}: {installed} installed, lock says {requirement.specifier}")
-        except metadata.PackageNotFoundError:
-            wrong.append(f"{requirement.name}: not installed")
-    assert wrong == [], "run `make setup` to install requirements.lock"
+    conda = read_yaml(ROOT / "environment.yml")["dependencies"]
+    assert next(d["pip"] for d in conda if isinstance(d, dict)) == LOCK, "run `make lock`"
+    installed = {canonicalize_name(d.name): d.version for d in metadata.distributions()}
+    here = {canonicalize_name(r.name): r.specifier for r in pins if r.marker is None or r.marker.evaluate()}
+    wrong = {n: installed.get(n) for n, spec in here.items() if installed.get(n, "") not in spec}
+    assert wrong == {}, "run `make setup` to install requirements.lock"
 
 
 @pytest.mark.parametrize(
@@ -57,11 +56,9 @@ def test_where_it_runs(environ, modules, expected):
 def test_report_prints_what_it_returns_with_each_version_and_survives_a_broken_module(capsys, monkeypatch):
     installed = metadata.version("numpy")
     assert environment.package_version("numpy", ("numpy",), {}) == installed
-    restart = f"1.0.0 (installed now: {installed}; restart the kernel to use it)"
-    assert (
-        environment.package_version("numpy", ("numpy",), {"numpy": SimpleNamespace(__version__="1.0.0")})
-        == restart
-    )
+    # A kernel still running an older import than what is installed now
+    older = environment.package_version("numpy", ("numpy",), {"numpy": SimpleNamespace(__version__="1.0.0")})
+    assert older == f"1.0.0 (installed now: {installed}; restart the kernel to use it)"
     monkeypatch.setattr(
         environment, "PACKAGES", (*environment.PACKAGES, ("Missing", "no_such", ("no-such",)))
     )
@@ -75,46 +72,31 @@ def test_report_prints_what_it_returns_with_each_version_and_survives_a_broken_m
     assert not hasattr(str, "_ipython_display_") and hasattr(text, "_ipython_display_")  # no Out[] repeat
 
 
-def form_fields(name):
-    body = yaml.safe_load((FORMS / name).read_text(encoding="utf-8"))["body"]
-    return {item.get("id"): item["attributes"] for item in body}
-
-
 @pytest.mark.parametrize("name", ["bug_report.yml", "question.yml"])
 def test_forms_list_every_lesson_and_tell_the_report_line_that_works(name, capsys):
     import nbformat
     from navigation import notebook_paths, title
 
-    fields = form_fields(name)
-    lessons = [
+    fields = {item.get("id"): item["attributes"] for item in read_yaml(FORMS / name)["body"]}
+    titles = [
         f"{p.stem} · {title(nbformat.read(p, as_version=4)).split('. ', 1)[-1]}" for p in notebook_paths()
     ]
-    assert fields["lesson"]["options"][:-1] == lessons, (
-        f"update the lesson list of .github/ISSUE_TEMPLATE/{name}"
-    )
-    exec(
-        re.search(
-            r"`(from helpers\.environment import report; report\(\))`", fields["versions"]["description"]
-        )[1]
-    )
+    assert fields["lesson"]["options"][:-1] == titles, f"update the lesson list of {FORMS / name}"
+    line = "from helpers.environment import report; report()"
+    assert f"`{line}`" in fields["versions"]["description"]
+    exec(line)
     assert "- TensorFlow: " in capsys.readouterr().out
     if name == "bug_report.yml":  # it offers each place report tells apart
-        assert all(
-            p in " ".join(fields["where"]["options"]) for p in ("Colab", "Binder", "JupyterLab", "JupyterHub")
-        )
+        offered = " ".join(fields["where"]["options"])
+        assert all(place in offered for place in ("Colab", "Binder", "JupyterLab", "JupyterHub"))
 
 
 def test_contact_links_point_at_this_course():
     from navigation import repository_url
 
-    repo = repository_url()
-    owner, name = repo.rstrip("/").split("/")[-2:]
-    urls = [
-        link["url"]
-        for link in yaml.safe_load((FORMS / "config.yml").read_text(encoding="utf-8"))["contact_links"]
-    ]
-    assert urls[0] == f"https://{owner}.github.io/{name}/"
+    site, troubleshooting = [link["url"] for link in read_yaml(FORMS / "config.yml")["contact_links"]]
+    owner, name = repository_url().split("/")[-2:]
+    assert site == f"https://{owner}.github.io/{name}/"
     headings = re.findall(r"^## (.+)$", (ROOT / "README.md").read_text(encoding="utf-8"), re.MULTILINE)
-    assert urls[1].removeprefix(f"{repo}#") in [h.strip().lower().replace(" ", "-") for h in headings], urls[
-        1
-    ]
+    anchors = [f"{repository_url()}#{h.strip().lower().replace(' ', '-')}" for h in headings]
+    assert troubleshooting in anchors

@@ -1,7 +1,6 @@
-"""Where the course installs: every pinned wheel of requirements.lock exists for each platform the
-README names and each Python it supports there, and make setup refuses other Pythons.
-
-The resolution tests ask PyPI: all of them together take a few seconds with uv's cache warm.
+"""Where the course installs: every pinned wheel of requirements.lock exists for each platform and
+Python pyproject.toml supports, and make setup refuses other Pythons. The resolutions ask PyPI only
+when uv's cache cannot answer.
 """
 
 import os
@@ -24,10 +23,7 @@ PYPROJECT_TEXT = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
 PYPROJECT = tomllib.loads(PYPROJECT_TEXT)
 REQUIRES_PYTHON = PYPROJECT["project"]["requires-python"]
 INTEL_MAC_PYTHON = PYPROJECT["tool"]["dl-architecture"]["supported"]["python-macos-x86_64"]
-LOCK = [
-    Requirement(line)
-    for line in pinned_requirements((ROOT / "requirements.lock").read_text(encoding="utf-8"))
-]
+LOCK = [Requirement(line) for line in pinned_requirements((ROOT / "requirements.lock").read_text())]
 
 # uv's target, the oldest OS release the README promises (glibc 2.28, macOS 12 / 11), and the
 # values the lock's markers see there.
@@ -41,7 +37,7 @@ PLATFORMS = {
 # Each platform's Pythons come from pyproject.toml, so widening the range there is tested here.
 TARGETS = [
     (name, minor)
-    for name, (_, _, _, system, machine) in PLATFORMS.items()
+    for name, (*_, system, machine) in PLATFORMS.items()
     for minor in python_check.supported_minors(python_check.specifier_for(PYPROJECT_TEXT, system, machine)[0])
 ]
 
@@ -49,52 +45,38 @@ TARGETS = [
 def resolve(uv, name, minor):
     """uv's resolution of the lock for one platform and Python, wheels only."""
     target, macos, *_ = PLATFORMS[name]
-    environment = dict(os.environ)
-    if macos:
-        # uv's oldest macOS for the target: wheels built for a newer macOS count as missing.
-        environment["MACOSX_DEPLOYMENT_TARGET"] = macos
-    # --no-python-downloads: the target Python is only a tag here; uv would otherwise try to
-    # download an interpreter it does not need.
-    platform = ["--python-platform", target, "--python-version", minor]
+    # Wheels built for a newer macOS than the oldest supported one count as missing.
+    environment = {**os.environ, **({"MACOSX_DEPLOYMENT_TARGET": macos} if macos else {})}
+    wheels = ["--python-platform", target, "--python-version", minor, "--only-binary", ":all:"]
+    # The target Python is only a tag: uv needs no interpreter for it.
     quiet = ["--no-python-downloads", "--no-header", "--no-annotate", "--quiet"]
-    command = [uv, "pip", "compile", "requirements.lock", *platform, "--only-binary", ":all:", *quiet]
-    # uv's cache first: files are added to a release, seldom removed, so a cached pass holds;
-    # anything short of a pass (a cold cache, a missing wheel) is asked of PyPI itself.
-    run = {"cwd": ROOT, "env": environment, "capture_output": True, "text": True}
-    cached = subprocess.run([*command, "--offline"], check=False, **run)
-    if cached.returncode == 0:
-        return cached
-    return subprocess.run(command, check=False, timeout=300, **run)
+    command = [uv, "pip", "compile", "requirements.lock", *wheels, *quiet]
+    # A cached pass holds (files are seldom removed from a release); anything else asks PyPI.
+    run = {"cwd": ROOT, "env": environment, "capture_output": True, "text": True, "check": False}
+    cached = subprocess.run([*command, "--offline"], **run)
+    return cached if cached.returncode == 0 else subprocess.run(command, timeout=300, **run)
 
 
 @pytest.fixture(scope="session")
 def resolutions():
     """Every target's resolution, run at once: each one mostly waits on PyPI."""
-    try:
-        from uv import find_uv_bin
+    from uv import find_uv_bin  # requirements.lock pins uv: `make setup` installs it
 
-        uv = find_uv_bin()
-    except (ImportError, FileNotFoundError) as error:
-        pytest.fail(
-            f"uv is not installed in {sys.executable} ({error}): requirements.lock pins it, run `make setup`"
-        )
     with ThreadPoolExecutor(max_workers=len(TARGETS)) as pool:
-        futures = {target: pool.submit(resolve, uv, *target) for target in TARGETS}
+        futures = {target: pool.submit(resolve, find_uv_bin(), *target) for target in TARGETS}
     return {target: future.result() for target, future in futures.items()}
 
 
 def marker_environment(name, minor):
     _, _, sys_platform, system, machine = PLATFORMS[name]
-    environment = default_environment()
-    environment.update(
-        sys_platform=sys_platform,
-        platform_system=system,
-        platform_machine=machine,
-        os_name="nt" if sys_platform == "win32" else "posix",
-        python_version=minor,
-        python_full_version=f"{minor}.0",
-    )
-    return environment
+    return default_environment() | {
+        "sys_platform": sys_platform,
+        "platform_system": system,
+        "platform_machine": machine,
+        "os_name": "nt" if sys_platform == "win32" else "posix",
+        "python_version": minor,
+        "python_full_version": f"{minor}.0",
+    }
 
 
 def pins(requirements):
@@ -124,47 +106,40 @@ def test_each_platform_installs_one_tensorflow_the_cpu_build_where_there_is_one(
     assert len({str(r.specifier) for name, r in chosen.items() if name != "macos-x86_64"}) == 1
 
 
-def test_the_targets_cover_both_ends_of_each_range_and_the_check_reads_what_tomllib_reads():
-    for name in PLATFORMS:  # at least its oldest and newest supported Python
-        assert len([minor for platform, minor in TARGETS if platform == name]) >= 2, name
-    assert python_check.setting(PYPROJECT_TEXT, "requires-python") == REQUIRES_PYTHON
-    assert python_check.setting(PYPROJECT_TEXT, "python-macos-x86_64") == INTEL_MAC_PYTHON
-
-
 @pytest.mark.parametrize("name", PLATFORMS)
-def test_the_check_agrees_with_packaging(name):
+def test_the_check_reads_the_range_tomllib_reads_and_agrees_with_packaging(name):
     *_, system, machine = PLATFORMS[name]
-    specifier = SpecifierSet(INTEL_MAC_PYTHON if name == "macos-x86_64" else REQUIRES_PYTHON)
-    for minor in range(8, 20):
-        for micro in (0, 7):
-            version = (3, minor, micro)
-            refused = python_check.problem(version, system, machine, PYPROJECT_TEXT)
-            assert (refused is None) == specifier.contains(f"3.{minor}.{micro}"), (version, refused)
+    expected = INTEL_MAC_PYTHON if name == "macos-x86_64" else REQUIRES_PYTHON
+    # The check parses pyproject.toml itself: it runs under Pythons too old for tomllib.
+    assert python_check.specifier_for(PYPROJECT_TEXT, system, machine)[0] == expected
+    specifier = SpecifierSet(expected)
+    for version in [(3, minor, micro) for minor in range(8, 20) for micro in (0, 7)]:
+        refused = python_check.problem(version, system, machine, PYPROJECT_TEXT)
+        assert (refused is None) == specifier.contains(".".join(map(str, version))), (version, refused)
+    # TARGETS come from supported_minors: resolving only one Python would miss an end of the range.
+    minors = python_check.supported_minors(expected)
+    assert len(minors) >= 2 and minors == [f"3.{m}" for m in range(8, 20) if specifier.contains(f"3.{m}.0")]
 
 
 def test_a_refusal_is_one_line_naming_what_to_use():
     message = python_check.problem(
         (3, 10, 13), "Linux", "x86_64", PYPROJECT_TEXT, executable="/usr/bin/python3"
     )
-    minors = [f"3.{m}" for m in range(8, 20) if SpecifierSet(REQUIRES_PYTHON).contains(f"3.{m}.0")]
+    minors = python_check.supported_minors(REQUIRES_PYTHON)  # checked against packaging above
     assert "\n" not in message and "3.10.13" in message and "/usr/bin/python3" in message
     assert all(minor in message for minor in minors)
     assert f"PYTHON=python{minors[-1]} make setup" in message and "pyenv" in message
-    inside = python_check.problem((3, 14, 0), "Linux", "x86_64", PYPROJECT_TEXT, in_venv=True)
-    assert "make clean" in inside
+    assert "make clean" in python_check.problem((3, 14, 0), "Linux", "x86_64", PYPROJECT_TEXT, in_venv=True)
     intel = python_check.problem((3, 13, 0), "Darwin", "x86_64", PYPROJECT_TEXT)
     assert "Intel Macs" in intel and "PYTHON=python3.13" not in intel
 
 
 def test_the_script_refuses_this_python_when_the_range_leaves_it_out(tmp_path):
-    newer = f"3.{sys.version_info.minor + 1}"
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text(
-        PYPROJECT_TEXT.replace(f'requires-python = "{REQUIRES_PYTHON}"', f'requires-python = ">={newer}"'),
-        encoding="utf-8",
-    )
-    script = ROOT / "tools" / "python_check.py"
-    refused = subprocess.run([sys.executable, script, pyproject], capture_output=True, text=True, check=False)
-    accepted = subprocess.run([sys.executable, script], capture_output=True, text=True, check=False)
+    newer = f'requires-python = ">=3.{sys.version_info.minor + 1}"'
+    pyproject.write_text(PYPROJECT_TEXT.replace(f'requires-python = "{REQUIRES_PYTHON}"', newer))
+    command = [sys.executable, ROOT / "tools" / "python_check.py"]
+    refused = subprocess.run([*command, pyproject], capture_output=True, text=True, check=False)
+    accepted = subprocess.run(command, capture_output=True, text=True, check=False)
     assert refused.returncode == 1 and refused.stdout == "" and len(refused.stderr.splitlines()) == 1
     assert accepted.returncode == 0 and accepted.stderr == ""
