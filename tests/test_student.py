@@ -134,7 +134,8 @@ def test_retarget_moves_every_kind_of_link_to_main_and_nothing_else():
         colab = f"https://colab.example/github/o/r/blob/{branch}/notebooks/01.ipynb"
         return f"[열기]({binder(branch)}) | [Colab]({colab}) | pip install git+{repo}@{branch} ipycanvas "
 
-    other = binder(f"{student.REF}-old")  # another branch that only starts like main
+    old = f"{student.REF}-old"  # another branch that only starts like main
+    other = f"{binder(old)} git+{repo}@{old}"
     assert student.retarget(links(student.REF) + other, "class/a") == links("class/a") + other
 
 

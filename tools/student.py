@@ -77,7 +77,7 @@ def student_edition(nb):
 def retarget(text, branch=BRANCH):
     """``text`` with its Binder and Colab links and its git install opening ``branch``, not main."""
     text = binder_env.retarget(text, branch, REF).replace(f"/blob/{REF}/", f"/blob/{branch}/")
-    return re.sub(rf"(git\+\S+?)@{REF}\b", rf"\1@{branch}", text)
+    return re.sub(rf"(git\+\S+?)@{REF}(?![\w.-])", rf"\1@{branch}", text)  # not @main-old
 
 
 def write_edition(out, root=ROOT, branch=BRANCH):
