@@ -1,10 +1,7 @@
-"""The setup cell every notebook starts with (tools/navigation.py writes it): the Colab links, helpers
-installed from git in Colab, and what ``helpers.environment.setup()`` does everywhere (Hangul in
-figures, offline MNIST, nothing heavy imported before a lesson asks for it).
-
-The cell runs in a fresh Python process, as in a new kernel, with pip replaced by a recorder and, for
-Colab, a fake ``google.colab``. (CI's `make compat SETS=oldest,colab` installs helpers from git as
-Colab does and runs every lesson with them.)
+"""The setup cell every notebook starts with (tools/navigation.py writes it), run in a fresh Python
+process as in a new kernel: the Colab links, helpers installed from git in Colab, and what
+``helpers.environment.setup()`` does everywhere. (`make compat SETS=oldest,colab` installs helpers
+from git as Colab does and runs every lesson with them.)
 """
 
 import json
@@ -18,7 +15,6 @@ from pathlib import Path
 
 import navigation
 import nbformat
-import numpy as np
 import pytest
 from packaging.requirements import Requirement
 
@@ -79,22 +75,6 @@ print(json.dumps({{
 """
 
 
-def run_setup_cell(colab):
-    code = CELL_RUN.format(colab=colab, cell=navigation.setup_source(REPO))
-    unset = dict.fromkeys(environment.TF_ENV)
-    result = run_python(code, MNIST_NPZ="/nonexistent/mnist.npz", **unset)
-    assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
-    *printed, done = result.stdout.splitlines()
-    assert printed == [], f"the setup cell printed {printed}"
-    return json.loads(done)
-
-
-def test_outside_colab_the_setup_cell_installs_nothing_and_imports_nothing_heavy():
-    done = run_setup_cell(colab=False)
-    # One hook for matplotlib (Hangul), one for Keras (MNIST_NPZ), however often the cell ran.
-    assert done == {"calls": [], "widgets": [], "imported": [], "hooks": 2, "tf": ["3", "0"]}
-
-
 def pip_installs(call):
     """The packages of one recorded ``pip install`` call, after checking how it installs them."""
     args, kwargs = call
@@ -104,55 +84,58 @@ def pip_installs(call):
     return [a for a in args[4:] if not a.startswith("-")]
 
 
-def test_in_colab_it_installs_helpers_at_the_badge_ref_then_what_colab_lacks():
-    done = run_setup_cell(colab=True)
+@pytest.mark.parametrize("colab", [False, True])
+def test_the_setup_cell_prints_nothing_imports_nothing_heavy_and_installs_only_in_colab(colab):
+    code = CELL_RUN.format(colab=colab, cell=navigation.setup_source(REPO))
+    result = run_python(code, MNIST_NPZ="/nonexistent/mnist.npz", **dict.fromkeys(environment.TF_ENV))
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+    *printed, done = result.stdout.splitlines()
+    assert printed == [], f"the setup cell printed {printed}"
+    done = json.loads(done)
     calls = done["calls"]
-    assert len(calls) == 4 and calls[2:] == calls[:2], calls
-    # helpers first, from git at the ref the badge opened: setup() itself comes from it.
-    assert pip_installs(calls[0]) == [f"git+{REPO}@{navigation.REF}"]
-    names = {Requirement(p).name.lower() for p in pip_installs(calls[1])}
-    assert names == set(environment.COLAB_PACKAGES) and not names & COLAB_STACK
-    assert done["widgets"] == [True, True], "Colab's custom widget manager (the canvas) is off"
-    assert done["tf"] == ["3", "0"]
+    # One hook for matplotlib (Hangul), one for Keras (MNIST_NPZ), however often the cell ran.
+    assert (done["imported"], done["hooks"], done["tf"]) == ([], 2, ["3", "0"])
+    assert done["widgets"] == [True] * 2 * colab, "Colab's custom widget manager (the canvas) is off"
+    assert len(calls) == 4 * colab and calls[2:] == calls[:2], calls
+    if colab:  # helpers first, from git at the ref the badge opened: setup() itself comes from it
+        assert pip_installs(calls[0]) == [f"git+{REPO}@{navigation.REF}"]
+        names = {Requirement(p).name.lower() for p in pip_installs(calls[1])}
+        assert names == set(environment.COLAB_PACKAGES) and not names & COLAB_STACK
 
 
 def test_make_navigation_puts_the_setup_cell_first_once(tmp_path):
     new, notebooks = nbformat.v4, tmp_path / "notebooks"
     notebooks.mkdir()
     (tmp_path / "pyproject.toml").write_text(f'[project.urls]\nRepository = "{REPO}"\n', encoding="utf-8")
-    markers = "<!-- lessons:start -->\n<!-- lessons:end -->\n<!-- binder:start -->\n<!-- binder:end -->\n"
+    markers = "".join(f"<!-- {name}:start -->\n<!-- {name}:end -->\n" for name in ("lessons", "binder"))
     (tmp_path / "README.md").write_text(markers, encoding="utf-8")
     index, lesson = notebooks / "00_index.ipynb", notebooks / "01_x.ipynb"
     table = new.new_markdown_cell("", id="lesson-table")
     nbformat.write(new.new_notebook(cells=[new.new_markdown_cell("# 00. 목차"), table]), index)
-    # The lesson's own first cell, and a setup cell left at the end.
-    first = "import numpy as np\nfrom helpers import data"
-    cells = [new.new_markdown_cell("# 01. 레슨\n\n## 설정"), new.new_code_cell(first, execution_count=1)]
-    cells += [
-        new.new_code_cell("x = np.zeros(3)", id="code"),
-        new.new_code_cell("# old", id=navigation.SETUP_ID),
-    ]
-    nbformat.write(new.new_notebook(cells=cells), lesson)
+    # The lesson's own first cell, and a run setup cell left at the end: it comes first, as a new cell.
+    first = new.new_code_cell("import numpy as np", execution_count=1)
+    old = new.new_code_cell("# old", id=navigation.SETUP_ID, execution_count=2)
+    nbformat.write(new.new_notebook(cells=[new.new_markdown_cell("# 01. 레슨"), first, old]), lesson)
 
     def regenerate():
-        """make navigation; the lesson's code cells. A second run changes nothing."""
+        """make navigation; the lesson's code cells, setup first. A second run changes nothing."""
         for path, text in navigation.generate(tmp_path).items():
             path.write_text(text, encoding="utf-8")
         assert navigation.generate(tmp_path) == {}, "a second run must change nothing"
-        return [c for c in read(lesson).cells if c.cell_type == "code"]
+        setup, *rest = [c for c in read(lesson).cells if c.cell_type == "code"]
+        return (setup.id, setup.source, setup.metadata["jupyter"], setup.execution_count), rest
 
-    setup, kept, code = regenerate()
-    expected = (navigation.SETUP_ID, navigation.setup_source(REPO), navigation.SETUP_HIDDEN, None)
-    assert (setup.id, setup.source, setup.metadata["jupyter"], setup.execution_count) == expected
-    assert (kept.source, kept.execution_count, code.id) == (first, 1, "code")
+    setup, rest = regenerate()
+    expected = (navigation.SETUP_ID, navigation.setup_source(REPO), navigation.SETUP_HIDDEN)
+    assert setup == (*expected, None)
+    assert [(c.id, c.source, c.execution_count) for c in rest] == [(first.id, first.source, 1)]
     assert [c.id for c in read(index).cells if c.cell_type == "code"] == [navigation.SETUP_ID]
     # A setup cell in place gets the new code and keeps its run: it printed nothing.
     nb = read(lesson)
     setup = next(c for c in nb.cells if c.get("id") == navigation.SETUP_ID)
-    setup.source, setup.execution_count, setup.metadata = "# an older setup cell", 1, {}
+    setup.source, setup.execution_count, setup.metadata = "# an older setup cell", 2, {}
     nbformat.write(nb, lesson)
-    setup = regenerate()[0]
-    assert (setup.id, setup.source, setup.metadata["jupyter"], setup.execution_count) == (*expected[:3], 1)
+    assert regenerate()[0] == (*expected, 2)
 
 
 def test_the_site_leaves_the_setup_cell_out():
@@ -191,9 +174,7 @@ def test_after_the_setup_cell_hangul_renders_in_a_korean_font_and_latin_in_matpl
     assert "DejaVuSans" in latin_font and families.startswith("['sans-serif'")
     assert environment.KOREAN_FONTS[0] in families
     # The font comes with the course's packages, so it is there on Binder, Colab and laptops alike.
-    assert environment.FONT_PACKAGE in font_files, (
-        f"NanumGothic is only {font_files}: install koreanize-matplotlib"
-    )
+    assert environment.FONT_PACKAGE in font_files, f"NanumGothic is only {font_files}"
     without = run_python(RENDER.format(setup=""))  # the check can fail: matplotlib's own font has no Hangul
     assert without.returncode != 0 and "missing from font" in without.stderr
 
@@ -208,17 +189,16 @@ def test_when_imported_acts_once_the_module_has_loaded_and_at_once_if_it_had(tmp
     import course_probe
 
     assert seen == [course_probe]
-    hooks = [f for f in sys.meta_path if isinstance(f, environment._AfterImport)]
-    assert "course_probe" not in [f.name for f in hooks], "the hook must leave once it has acted"
+    hooks = [f.name for f in sys.meta_path if isinstance(f, environment._AfterImport)]
+    assert "course_probe" not in hooks, "the hook must leave once it has acted"
     environment.when_imported("course_probe", seen.append)
     assert seen == [course_probe, course_probe]
     sys.modules.pop("course_probe")
 
 
 def test_offline_mnist_reads_mnist_npz_and_otherwise_leaves_keras_to_download(monkeypatch):
-    mnist = types.ModuleType("mnist")
-    mnist.load_data = lambda path="mnist.npz": ("downloaded", path)
-    arrays = ((np.zeros((1, 28, 28), np.uint8), np.zeros(1, np.uint8)),) * 2
+    mnist = types.SimpleNamespace(load_data=lambda path="mnist.npz": ("downloaded", path))
+    arrays = object()  # what helpers.data.load_mnist returned, whatever it is
     monkeypatch.setattr("helpers.data.load_mnist", lambda: arrays)
     environment.offline_mnist(mnist)
     monkeypatch.setenv("MNIST_NPZ", "/somewhere/mnist.npz")

@@ -44,48 +44,32 @@ def test_architecture_digit_confusion_matrix_and_class_counts_show_their_numbers
     matrix[4, 9] = 12
     texts = [t.get_text() for t in plots.plot_confusion_matrix(matrix).axes[0].texts]
     assert len(texts) == 100 and texts[49] == "12" and texts.count("980") == 10
-    assert [t.get_text() for t in plots.plot_class_counts(np.array([0, 0, 1, 9])).axes[0].texts][:2] == [
-        "2",
-        "1",
-    ]
-
-
-def test_a_percentage_never_reads_100():
-    shown = [plots.percent(p) for p in (0.0, 0.1404, 0.9994, 0.99951, 1.0)]
-    assert shown == ["0.0%", "14.0%", "99.9%", ">99.9%", ">99.9%"]
+    counts = plots.plot_class_counts(np.array([0, 0, 1, 9])).axes[0].texts
+    assert [t.get_text() for t in counts[:2]] == ["2", "1"]
 
 
 @pytest.mark.parametrize("true", [5, 3, None])
-def test_predicted_bar_is_red_whether_right_or_wrong_and_the_true_digit_is_marked(true):
-    ax = plots.plot_probabilities(one_hot_like([3])[0], true_label=true).axes[0]
+def test_a_prediction_shows_the_image_its_caption_and_a_red_bar_whether_right_or_wrong(true):
+    image_ax, ax = plots.plot_prediction(IMAGES[0], one_hot_like([3])[0], true).axes
+    assert len(image_ax.images) == 1
+    assert image_ax.get_xlabel() == "predicted 3 (91.0%)" + ("" if true is None else f", true {true}")
     colours = [to_hex(bar.get_facecolor()) for bar in ax.patches]
-    assert colours[3] == RED and colours.count(to_hex(plots.GREY)) == 9
+    assert colours == [RED if digit == 3 else to_hex(plots.GREY) for digit in range(10)]
     markers = [x for line in ax.lines for x in line.get_xdata()]  # drawn above the bars at the true digit
     assert markers == ([] if true is None else [true])
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["predicted digit"] + ([] if true is None else ["true digit"])
 
 
-def test_prediction_shows_image_and_bars_with_caption():
-    image_ax, bars_ax = plots.plot_prediction(IMAGES[0], one_hot_like([7], 0.97)[0], 2).axes
-    assert len(image_ax.images) == 1 and len(bars_ax.patches) == 10
-    assert image_ax.get_xlabel() == "predicted 7 (97.0%), true 2"
-    assert (
-        plots.plot_prediction(IMAGES[0], one_hot_like([7])[0]).axes[0].get_xlabel() == "predicted 7 (91.0%)"
-    )
-
-
 def test_grid_captions_are_blue_when_right_and_red_and_bold_when_wrong_and_never_overlap():
     p = one_hot_like(LABELS)
     p[[1, 4]] = one_hot_like([3, 3])  # two wrong predictions
     titles = [ax.title for ax in plots.plot_digit_grid(IMAGES, LABELS, p).axes]
-    assert [to_hex(t.get_color()) for t in titles].count(RED) == 2
-    assert [t.get_text() for t in titles[:2]] == [
-        "predicted 7 (91.0%), true 7",
-        "predicted 3 (91.0%), true 2",
-    ]
     # Not by hue alone: a wrong caption is bold as well.
-    assert [t.get_fontweight() for t in titles[:5]] == ["normal", "bold", "normal", "normal", "bold"]
+    marks = [(to_hex(t.get_color()) == RED, t.get_fontweight() == "bold") for t in titles]
+    assert marks == [(i in (1, 4),) * 2 for i in range(len(LABELS))]
+    right_and_wrong = [t.get_text() for t in titles[:2]]
+    assert right_and_wrong == ["predicted 7 (91.0%), true 7", "predicted 3 (91.0%), true 2"]
     fig = plots.plot_digit_grid(IMAGES[:10], LABELS[:10], one_hot_like([8] * 10, confidence=1.0))
     assert any(plots.GRID_KEY in t.get_text() for t in fig.texts)  # the key to the colours
     fig.canvas.draw()
@@ -97,7 +81,9 @@ def test_grid_captions_are_blue_when_right_and_red_and_bold_when_wrong_and_never
     assert len(fig.axes) == 10  # two rows of five, three left empty
 
 
-def test_mistakes_come_most_confident_first_and_never_read_100_percent():
+def test_mistakes_come_most_confident_first_and_no_percentage_reads_100():
+    shown = [plots.percent(p) for p in (0.0, 0.1404, 0.9994, 0.99951, 1.0)]
+    assert shown == ["0.0%", "14.0%", "99.9%", ">99.9%", ">99.9%"]
     p = one_hot_like([0, 5, 6, 3], confidence=0.6)
     p[2] = one_hot_like([6], confidence=0.99)[0]
     assert plots.most_confident_mistakes(np.arange(4), p, n=5).tolist() == [2, 1]
@@ -186,24 +172,19 @@ VISIONS = {
         [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
     ),
 }
+LUMA = [0.299, 0.587, 0.114]
 
 
 @pytest.mark.parametrize("vision", VISIONS)
 def test_the_red_bar_differs_from_the_others_in_lightness(vision):
-    p = np.full(10, 0.4 / 9)
-    p[3] = 0.6
-    fig = plots.plot_prediction(IMAGES[0], p, 5)
+    fig = plots.plot_prediction(IMAGES[0], one_hot_like([3], 0.6)[0], 5)
     fig.canvas.draw()
     rendered = np.asarray(fig.canvas.buffer_rgba())[..., :3] / 255
     boxes = [bar.get_window_extent() for bar in fig.axes[1].patches]  # each bar's centre pixel
     rgb = np.array([rendered[-int((b.y0 + b.y1) / 2), int((b.x0 + b.x1) / 2)] for b in boxes])
     linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
     seen = np.clip(linear @ VISIONS[vision].T, 0, 1)
-    shown = np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055) @ [
-        0.299,
-        0.587,
-        0.114,
-    ]
+    shown = np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055) @ LUMA
     # A quarter of the grayscale range: the red bar reads as a different bar without its hue.
     assert np.all(np.abs(np.delete(shown, 3) - shown[3]) >= 0.25), (vision, shown.round(2))
     assert to_hex(rgb[3]) == RED  # the post's red stays
