@@ -1,7 +1,5 @@
 """tools/lesson_time.py and the 예상 시간 every lesson states: computed by 00's rule, from the guide's run."""
 
-from pathlib import Path
-
 import lesson_time
 import measurements
 import nbformat
@@ -10,8 +8,7 @@ from navigation import INDEX, notebook_paths, title_cell
 
 from helpers import quiz
 
-ROOT = Path(__file__).resolve().parent.parent
-LESSONS = [p for p in notebook_paths(ROOT / "notebooks") if p.name != INDEX]
+LESSONS = [p for p in notebook_paths() if p.name != INDEX]
 MEASURED = measurements.load("budget").get("lessons", {})  # `make budget`'s, which `make guide` writes
 LINE = "**예상 시간**: 약 123분 (읽기 약 45분, 확인 문제 약 6분, 실행 약 678초) + [더 알아보기] 약 9분"
 
@@ -45,10 +42,8 @@ def lesson(words=0, code_lines=0):
 
 def test_the_main_path_reads_its_prose_and_visible_code_at_the_stated_rates():
     nb = lesson(words=3 * lesson_time.WORDS_PER_MINUTE - 3, code_lines=2 * lesson_time.CODE_LINES_PER_MINUTE)
-    assert (
-        lesson_time.planned_time(nb, 95.4)
-        == "**예상 시간**: 약 7분 (읽기 약 5분, 확인 문제 약 0분, 실행 약 95초)"
-    )
+    line = lesson_time.planned_time(nb, 95.4)
+    assert line == "**예상 시간**: 약 7분 (읽기 약 5분, 확인 문제 약 0분, 실행 약 95초)"
     assert lesson_time.planned_time(nb, 0.2).endswith("실행 약 1초)")
 
 

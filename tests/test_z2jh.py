@@ -18,9 +18,8 @@ from hub_check import HUB_PACKAGES
 from jupyter_core.paths import SYSTEM_CONFIG_PATH
 from jupyter_server.services.kernels.kernelmanager import MappingKernelManager
 from markdown_tables import tables
-from navigation import repository_url
+from navigation import ROOT, repository_url
 
-ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy" / "z2jh"
 CONFIG = hub_sizing.read_config()
 PASSED_ON = "passed on"  # a mapping the chart hands on as it is (to Kubernetes, to Jupyter)
