@@ -18,23 +18,22 @@ V1_MOUNTS = """\
 """
 V1_CGROUP = "4:memory:/process_api/abc\n3:cpuset:/\n0::/\n"
 V2_MOUNTS = "29 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
+# a container's cgroup namespace: the mount's root is the container's own cgroup
+CONTAINER_MOUNTS = "40 30 0:30 /kubepods/pod1 /sys/fs/cgroup ro - cgroup2 cgroup2 rw\n"
 
 
-def test_finds_the_v1_memory_cgroup_before_a_v2_tree_beside_it():
-    version, own, mount = memory_cgroup.own_memory_cgroup(V1_MOUNTS, V1_CGROUP)
-    assert (version, str(own), str(mount)) == (
-        1,
-        "/sys/fs/cgroup/memory/process_api/abc",
-        "/sys/fs/cgroup/memory",
-    )
-
-
-def test_finds_the_v2_cgroup_and_one_seen_from_inside_a_container():
-    version, own, _ = memory_cgroup.own_memory_cgroup(V2_MOUNTS, "0::/user.slice/session-3.scope\n")
-    assert (version, str(own)) == (2, "/sys/fs/cgroup/user.slice/session-3.scope")
-    # a container's cgroup namespace: the mount's root is the container's own cgroup
-    mounts = "40 30 0:30 /kubepods/pod1 /sys/fs/cgroup ro - cgroup2 cgroup2 rw\n"
-    assert memory_cgroup.own_memory_cgroup(mounts, "0::/kubepods/pod1\n")[1].as_posix() == "/sys/fs/cgroup"
+@pytest.mark.parametrize(
+    "mounts, cgroup, expected",
+    [  # (version, hierarchy root, own folder below it); v1's memory wins over a v2 tree beside it
+        (V1_MOUNTS, V1_CGROUP, (1, "/sys/fs/cgroup/memory", "process_api/abc")),
+        (V2_MOUNTS, "0::/user.slice/session-3.scope\n", (2, "/sys/fs/cgroup", "user.slice/session-3.scope")),
+        (CONTAINER_MOUNTS, "0::/kubepods/pod1\n", (2, "/sys/fs/cgroup", ".")),
+    ],
+    ids=["v1 beside v2", "v2", "v2 in a container"],
+)
+def test_finds_the_memory_cgroup_of_either_version(mounts, cgroup, expected):
+    version, own, mount = memory_cgroup.own_memory_cgroup(mounts, cgroup)
+    assert (version, mount.as_posix(), own.relative_to(mount).as_posix()) == expected
 
 
 def test_no_memory_controller_is_unavailable_with_a_reason():
@@ -54,7 +53,7 @@ def test_oom_kill_counter_of_either_version():
 GRID = list(range(50, 1601, 25))
 
 
-@pytest.mark.parametrize("needs", [50, 51, 775, 1000, 1599, 1600])
+@pytest.mark.parametrize("needs", [50, 51, 775, 1000, 1599, 1600, 1601])
 def test_bisection_finds_the_smallest_completing_limit_in_few_trials(needs):
     tried = []
 
@@ -63,14 +62,9 @@ def test_bisection_finds_the_smallest_completing_limit_in_few_trials(needs):
         return limit >= needs
 
     found = memory_limit.smallest_completing(GRID, completes)
-    assert found == min(limit for limit in GRID if limit >= needs)
-    assert tried[0] == 1600 and len(tried) <= 7  # the top first, then ceil(log2(63)) = 6 more
-
-
-def test_bisection_stops_when_not_even_the_top_completes():
-    tried = []
-    assert memory_limit.smallest_completing(GRID, lambda limit: tried.append(limit) and False) is None
-    assert tried == [1600]
+    assert found == min((limit for limit in GRID if limit >= needs), default=None)
+    # the top first, then ceil(log2(63)) = 6 more; none if not even the top completes
+    assert tried[0] == 1600 and len(tried) <= (7 if found else 1)
 
 
 def lesson(limit_mb, failure=None):
@@ -83,13 +77,10 @@ def test_goal_is_within_1000_mb_and_says_what_missed():
         "06_training.ipynb": lesson(1025),
         "09_full_code.ipynb": lesson(None, failure="killed: out of memory"),
     }
-    missed = memory_limit.missed_goal(lessons)
-    assert missed == [
+    assert memory_limit.missed_goal(lessons) == [
         "06_training.ipynb needs 1,025 MB (goal: complete within 1,000 MB)",
-        (
-            "09_full_code.ipynb needs none up to 1,600 MB (goal: complete within 1,000 MB); "
-            "at the top of the range: killed: out of memory"
-        ),
+        "09_full_code.ipynb needs none up to 1,600 MB (goal: complete within 1,000 MB); "
+        "at the top of the range: killed: out of memory",
     ]
 
 
@@ -127,27 +118,17 @@ def test_a_range_off_the_step_is_refused(capsys):
     assert "multiple of the step" in capsys.readouterr().err
 
 
-def usable_or_skip():
+def test_a_real_cgroup_kills_at_its_limit_and_leaves_nothing():
     try:
-        return memory_cgroup.usable_place(200)
+        version, parent = memory_cgroup.usable_place(200)
     except memory_cgroup.Unavailable as why:
         pytest.skip(f"no usable memory cgroup here: {why}")
-
-
-def test_a_real_cgroup_kills_at_its_limit_and_leaves_nothing():
-    version, parent = usable_or_skip()
     allocate = "b = bytearray(300_000_000); b[::4096] = b'x' * len(b[::4096]); print('survived')"
     # preexec_fn, as for a kernel: a process must join its cgroup before it runs
     with memory_cgroup.MemoryCgroup(parent, version, 150_000_000) as group:
         join = memory_cgroup.joiner(group.path)
-        greedy = subprocess.run(
-            [sys.executable, "-c", allocate],
-            preexec_fn=join,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        command = [sys.executable, "-c", allocate]
+        greedy = subprocess.run(command, preexec_fn=join, capture_output=True, text=True, timeout=60)
         assert greedy.returncode == -9 and "survived" not in greedy.stdout
         assert group.oom_kills() == 1
         sleeper = subprocess.Popen(["sleep", "600"], preexec_fn=join)

@@ -16,39 +16,24 @@ import pytest
 VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def widget_notebook(ids):
-    """A notebook showing one VBox (ids[0]) holding a slider (ids[1]) with a layout (ids[2])."""
-    box, slider, layout = ids
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("box", id="cell-1")
-    cell.outputs = [
-        nbformat.v4.new_output(
-            "display_data",
-            data={"text/plain": "VBox()", VIEW: {"model_id": box, "version_major": 2, "version_minor": 0}},
-        )
-    ]
-    cell.execution_count = 1
+def widget_notebook():
+    """A notebook showing one VBox holding a slider with a layout, under fresh random widget ids."""
+    box, slider, layout = (uuid.uuid4().hex for _ in range(3))
+    view = {"model_id": box, "version_major": 2, "version_minor": 0}
+    output = nbformat.v4.new_output("display_data", data={"text/plain": "VBox()", VIEW: view})
+    cell = nbformat.v4.new_code_cell("box", id="cell-1", execution_count=1, outputs=[output])
     cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
-    nb.cells = [cell]
-    nb.metadata["widgets"] = {
-        execute_notebooks.WIDGET_STATE: {
-            "version_major": 2,
-            "version_minor": 0,
-            "state": {
-                layout: {"model_name": "LayoutModel", "state": {}},
-                slider: {"model_name": "IntSliderModel", "state": {"layout": f"IPY_MODEL_{layout}"}},
-                box: {"model_name": "VBoxModel", "state": {"children": [f"IPY_MODEL_{slider}"]}},
-            },
-        }
+    state = {
+        layout: {"model_name": "LayoutModel", "state": {}},
+        slider: {"model_name": "IntSliderModel", "state": {"layout": f"IPY_MODEL_{layout}"}},
+        box: {"model_name": "VBoxModel", "state": {"children": [f"IPY_MODEL_{slider}"]}},
     }
-    return nb
+    widgets = {execute_notebooks.WIDGET_STATE: {"version_major": 2, "version_minor": 0, "state": state}}
+    return nbformat.v4.new_notebook(cells=[cell], metadata={"widgets": widgets})
 
 
 def test_normalize_gives_the_same_text_whatever_the_random_widget_ids():
-    texts = {
-        nbformat.writes(execute_notebooks.normalize(widget_notebook([uuid.uuid4().hex for _ in range(3)])))
-        for _ in range(5)
-    }
+    texts = {nbformat.writes(execute_notebooks.normalize(widget_notebook())) for _ in range(5)}
     assert len(texts) == 1
     text = texts.pop()
     assert f'"model_id": "{1:032x}"' in text and f"IPY_MODEL_{3:032x}" in text
@@ -64,37 +49,26 @@ def test_environment_file_lists_every_pin_quoted():
     )
 
 
-def fit_cell(log, cell_id="fit"):
-    cell = nbformat.v4.new_code_cell("history = model.fit(x, t, verbose=2)", id=cell_id)
-    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=log)]
-    return cell
+def fit_notebook(logs):
+    """A notebook of one fit cell per ``{cell id: printed log}``."""
+    cells = []
+    for cell_id, log in logs.items():
+        output = nbformat.v4.new_output("stream", name="stdout", text=log)
+        cells.append(nbformat.v4.new_code_cell("model.fit(x, t, verbose=2)", id=cell_id, outputs=[output]))
+    return nbformat.v4.new_notebook(cells=cells)
 
 
-def notebook(*cells):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = list(cells)
-    return nb
-
-
-def test_a_rerun_keeps_stored_text_that_differs_only_in_masked_parts():
-    rules = execute_notebooks.sanitize_rules()
-    stored = notebook(fit_cell("600/600 - 1s - 2ms/step - accuracy: 0.9033 - loss: 0.3487\n"))
-    rerun = notebook(fit_cell("600/600 - 2s - 3ms/step - accuracy: 0.9033 - loss: 0.3487\n"))
-    kept = execute_notebooks.keep_equivalent_outputs(rerun, stored, rules)
-    assert kept.cells[0].outputs[0].text == "600/600 - 1s - 2ms/step - accuracy: 0.9033 - loss: 0.3487\n"
-
-
-def test_a_rerun_replaces_text_that_really_changed():
-    rules = execute_notebooks.sanitize_rules()
-    stored = notebook(fit_cell("Epoch 1/10\n"), fit_cell("(60000, 28, 28)\n", "shape"))
-    rerun = notebook(fit_cell("Epoch 1/5\n"), fit_cell("(60000, 784)\n", "shape"))
-    rerun.cells[1].source = "x.reshape(60000, -1).shape"  # an edited cell never keeps old text
-    kept = execute_notebooks.keep_equivalent_outputs(rerun, stored, rules)
-    assert [c.outputs[0].text for c in kept.cells] == ["Epoch 1/5\n", "(60000, 784)\n"]
+def test_a_rerun_keeps_stored_text_only_where_it_differs_in_masked_parts():
+    fast, slow = (f"600/600 - {s}s - {s}ms/step - accuracy: 0.9033 - loss: 0.3487\n" for s in (1, 2))
+    stored = fit_notebook({"same": fast, "changed": "Epoch 1/10\n", "edited": fast})
+    rerun = fit_notebook({"same": slow, "changed": "Epoch 1/5\n", "edited": slow})
+    rerun.cells[2].source = "model.fit(x, t, epochs=5, verbose=2)"  # an edited cell never keeps old text
+    kept = execute_notebooks.keep_equivalent_outputs(rerun, stored, execute_notebooks.sanitize_rules())
+    assert [c.outputs[0].text for c in kept.cells] == [fast, "Epoch 1/5\n", slow]
 
 
 def test_format_only_stores_a_notebook_normalized_and_keeps_its_outputs(tmp_path):
-    nb = widget_notebook([uuid.uuid4().hex for _ in range(3)])
+    nb = widget_notebook()
     nb.cells.insert(0, nbformat.v4.new_markdown_cell("# 01. 제목", id="title"))
     path = tmp_path / "01_example.ipynb"
     path.write_text(json.dumps(nb, indent=2, ensure_ascii=True), encoding="utf-8")  # not as stored
