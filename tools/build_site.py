@@ -4,9 +4,10 @@
     python tools/build_site.py --stage    # only stage (what the book is made of)
 
 Nothing is executed: every page shows the outputs stored in the notebooks. The staged sources
-keep the repository's paths (notebooks/NN_name.ipynb, notebooks/glossary.md, docs/*.md), so the
-Binder and Colab buttons of each page open the same file in the repository, and links between
-notebooks and pages resolve as they do on GitHub. Lessons are found by their NN_name.ipynb pattern.
+keep the repository's paths (notebooks/NN_name.ipynb, notebooks/glossary.md, docs/*.md), so links
+between notebooks and pages resolve as they do on GitHub. A lesson opens in Binder or Colab by its
+own launch links, the README's: Binder's from the branch binder with the lessons pulled from main.
+Lessons are found by their NN_name.ipynb pattern.
 
 What staging changes in its copy (the repository's notebooks are never written):
 - a widget's output becomes what it showed when the notebook was saved: its text and the
@@ -43,6 +44,7 @@ MATHJAX = Path(sys.prefix) / "node_modules" / "mathjax" / "es5"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 TITLE = "딥러닝 아키텍처"
+BADGE = re.compile(r"\[!\[([^\]]*)\]\([^)]*\)\]\(([^)]*)\)")  # [![alt](image)](link)
 
 
 def lesson_paths(root=ROOT):
@@ -70,11 +72,14 @@ def static_notebook(nb):
     """A copy of ``nb`` for a page without a kernel: widgets as saved, solutions collapsed,
     checks and the setup cell removed.
 
-    The badge cell goes: each page has the theme's own Binder and Colab launch buttons, and the
-    badge images would be fetched from their hosts, which a site served offline must not need.
+    The badge cell keeps its launch links as text: the badge images would be fetched from their
+    hosts, which a site served offline must not need. (The theme's own Binder button would build
+    main's image for every commit instead of starting the branch binder's.)
     """
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
-    nb.cells = [cell for cell in nb.cells if cell.get("id") != "nav-badges"]
+    for cell in nb.cells:
+        if cell.get("id") == "nav-badges":
+            cell.source = BADGE.sub(r"[\1](\2)", cell.source)
     state = nb.metadata.pop("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -126,11 +131,8 @@ def book_config(repo):
         "exclude_patterns": ["_build", "**.ipynb_checkpoints"],
         "execute": {"execute_notebooks": "off"},
         "repository": {"url": repo, "branch": REF, "path_to_book": ""},
-        "launch_buttons": {
-            "notebook_interface": "jupyterlab",
-            "binderhub_url": "https://mybinder.org",
-            "colab_url": "https://colab.research.google.com",
-        },
+        # No theme launch buttons: the page's launch links are the README's (static_notebook).
+        "launch_buttons": {"binderhub_url": "", "colab_url": "", "jupyterhub_url": "", "thebe": False},
         "html": {
             "use_repository_button": True,
             "home_page_in_navbar": True,

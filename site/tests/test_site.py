@@ -198,3 +198,22 @@ def test_math_is_typeset(source, pages):
         c.source for c in nbformat.read(source, as_version=4).cells if c.cell_type == "markdown"
     ):
         assert typeset > 0, f"{source.name} has math, the page shows none typeset"
+
+
+LAUNCHERS = ("mybinder.org", "colab.research.google.com")
+
+
+@pytest.mark.parametrize("source", LESSONS, ids=[p.stem for p in LESSONS])
+def test_a_lesson_opens_in_binder_and_colab_by_its_own_launch_links_only(source, pages):
+    """The notebook's launch links (Binder: the branch binder's image, the lessons pulled from main),
+    its badges as text; no other launcher, such as a Binder button that would build main's image."""
+    cells = nbformat.read(source, as_version=4).cells
+    written = [build_site.BADGE.sub(r"[\1](\2)", c.source) for c in cells if c.cell_type == "markdown"]
+    links = {
+        u
+        for u in re.findall(r"\]\((https://[^)\s]+)\)", "\n".join(written))
+        if urlparse(u).hostname in LAUNCHERS
+    }
+    badges = {u for u in links if u in next(c.source for c in cells if c.get("id") == "nav-badges")}
+    hrefs = pages[source].page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
+    assert len(badges) == 2 and {h for h in hrefs if urlparse(h).hostname in LAUNCHERS} == links
