@@ -37,8 +37,12 @@ from helpers.environment import TF_ENV
 ROOT = Path(__file__).resolve().parent.parent
 HUB = ROOT / "build" / "hub"
 # What the hub's environment adds to the student's lock (noxfile.py's hub session installs both).
-HUB_PACKAGES = ("jupyterhub==6.1.1", "nbgitpuller==1.3.0", "jupyterhub-idle-culler==2.0.0")
-HUB_PACKAGES += ("jupyter-kernel-client==1.0.2",)  # drives the students' kernels
+HUB_PACKAGES = (
+    "jupyterhub==6.1.1",
+    "nbgitpuller==1.3.0",
+    "jupyterhub-idle-culler==2.0.0",
+    "jupyter-kernel-client==1.0.2",  # drives the students' kernels
+)
 PROXY_PACKAGE = "configurable-http-proxy@5.3.0"  # JupyterHub's proxy, from npm (the session installs it)
 PROXY = HUB / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
 CONFIG = ROOT / "tools" / "hub_check_config.py"
@@ -68,7 +72,7 @@ def run_processes(run_id):
 
 def clean_up(run_id):
     """Stop every process of the run (SIGTERM: the hub stops its servers; then SIGKILL) and remove
-    the students' users and homes. Returns what is left: [] is the goal (no process, no port)."""
+    the students' users and homes. Returns what is left: [] is the goal (no process, so no port held)."""
     for signal_, grace in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
         for process in run_processes(run_id):
             with contextlib.suppress(psutil.Error):
@@ -115,10 +119,18 @@ def start_hub(run):
         sh("runuser", "-u", name, "--", "git", "config", "--global", "safe.directory", run.remote)
     run.url = f"http://127.0.0.1:{port}"
     run.link = nbgitpuller_link(run.url, str(run.remote), BRANCH, Path(LESSON).name)  # the guide's link
-    settings = dict(port=port, hub_port=free_port(), proxy_api_port=free_port(), proxy=str(PROXY))
-    settings |= dict(password=run.password, students=names, kernel_idle=run.args.kernel_idle)
-    settings |= dict(server_idle=run.args.server_idle, service_env={MARK: run.id})
-    settings["server_env"] = {**TF_ENV, MARK: run.id, "MNIST_NPZ": os.environ.get("MNIST_NPZ", "")}
+    settings = {
+        "port": port,
+        "hub_port": free_port(),
+        "proxy_api_port": free_port(),
+        "proxy": str(PROXY),
+        "password": run.password,
+        "students": names,
+        "service_env": {MARK: run.id},
+        "server_env": {**TF_ENV, MARK: run.id, "MNIST_NPZ": os.environ.get("MNIST_NPZ", "")},
+        "kernel_idle": run.args.kernel_idle,
+        "server_idle": run.args.server_idle,
+    }
     (HUB / "state").mkdir()
     (HUB / "state" / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     with open(HUB / "jupyterhub.log", "w", encoding="utf-8") as log:
@@ -242,7 +254,7 @@ def main(argv=None):
     say(f"left behind: {', '.join(left)}" if left else "nothing of this run is left")
     seconds = round(time.perf_counter() - started)
     say(f"{'FAILED' if failed or left else 'OK'} in {seconds} s")
-    if not (failed or left) and "servers_culled_s" in vars(run):  # every step ran
+    if not (failed or left):  # every step ran
         rows = [
             {k: round(v, 4) if isinstance(v, float) else v for k, v in s.row.items()} for s in run.students
         ]

@@ -28,12 +28,14 @@ def tree_mb(pid):
 
 def wait_for(condition, timeout, what):
     """Poll ``condition`` every second; a server that refuses connections is not ready yet."""
-    for _ in range(timeout):
+    deadline = time.monotonic() + timeout
+    while True:
         with contextlib.suppress(requests.ConnectionError):
             if condition():
                 return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen in {timeout} s")
         time.sleep(1)
-    raise TimeoutError(f"{what} did not happen in {timeout} s")
 
 
 def last_event(stream):
@@ -122,7 +124,10 @@ class Student:
                 reply = kernel.execute(source, timeout=900)
                 stdout += [out["text"] for out in reply["outputs"] if out.get("name") == "stdout"]
                 if reply["status"] != "ok":  # the error is the cell's last output
-                    raise RuntimeError(f"{self.name}, cell {number}: {reply['outputs'][-1:]}"[:500])
+                    error = (reply["outputs"] or [{}])[-1]
+                    raise RuntimeError(
+                        f"{self.name}, cell {number}: {error.get('ename')}: {error.get('evalue')}"
+                    )
         finally:
             kernel.stop()
             self.row["peak MB"] = sampler.stop() / MB
