@@ -7,7 +7,7 @@
 #   make outputs  re-execute notebooks in place, the only way stored outputs are made
 #                 (all of them, or NB="notebooks/06_training.ipynb notebooks/07_prediction.ipynb")
 #   make lock     re-pin requirements.lock and environment.yml after editing requirements.in
-#   make browser-test  every notebook in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
+#   make browser-test  the lessons with widgets in JupyterLab in headless Chromium (screenshots: artifacts/browser/)
 #   make binder-env    Binder's environment alone (from the lock and binder/) in build/binder-env, committed
 #                      to the branch binder (then: git push origin binder)
 #   make binder-check  build Binder's image from the branch binder (no Docker; nox -s binder), pull the
@@ -23,8 +23,9 @@
 #   make hub-check  a real JupyterHub on 127.0.0.1 (as root): three students, each a Unix user of their own, pull
 #                 the course with nbgitpuller and train at once; idle kernels and servers are culled
 #   make compat   every notebook on each version set, each on its own Python (nox): oldest supported,
-#                 Colab's, the lock on 3.11 and 3.13 (SETS=oldest,colab: some; COMPAT_FLAGS=--record:
-#                 results go to docs/measurements.json and the table to docs/CONTRIBUTING.md when all four passed)
+#                 Colab's, the lock on 3.11 and 3.13 (SETS=oldest,colab: some sets; NB="notebooks/05_model.ipynb":
+#                 some notebooks; COMPAT_FLAGS=--record: results go to docs/measurements.json and the table
+#                 to docs/CONTRIBUTING.md when all four ran every notebook and passed)
 
 PYTHON ?= python3
 VENV := .venv
@@ -175,7 +176,7 @@ comma := ,
 compat: $(STAMP)
 	@test -x $(BIN)/nox || { echo "make compat: nox is not in $(VENV): requirements.lock must list nox[uv] (make setup installs it)"; exit 1; }
 	@mkdir -p build/compat && rm -f build/compat/nox.json
-	$(BIN)/nox --report build/compat/nox.json -s $(subst $(comma), ,$(SETS)); status=$$?; \
+	$(BIN)/nox --report build/compat/nox.json -s $(subst $(comma), ,$(SETS)) $(if $(NB),-- $(NB)); status=$$?; \
 		$(BIN)/python tools/compat.py report $(COMPAT_FLAGS) || status=1; exit $$status
 
 clean:

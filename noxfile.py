@@ -1,6 +1,7 @@
 """The course's checks that need an environment of their own, each a nox session (`nox -l` lists them).
 
     nox -s oldest colab         # some runs of the version matrix (make compat SETS=oldest,colab)
+    nox -s oldest -- notebooks/05_model.ipynb   # some notebooks (make compat SETS=oldest NB=...)
     make compat                 # its four runs, then their table (tools/compat.py report)
     nox -s binder               # make binder-check: Binder's image, lessons 00 and 06 pulled and run in it
     nox -s site                 # make site: the course website (make site-check then loads its pages)
@@ -130,16 +131,17 @@ make_pythons_findable(RUNS_BY_PYTHON)
 
 
 def run_lessons(session, *installs):
-    """Install each of ``installs`` (argument lists), then run every lesson and record the run."""
+    """Install each of ``installs`` (argument lists), then run every lesson (or those given after
+    ``--``) and record the run."""
     # The table reads this record: one left by an earlier run must not stand for this one.
     (ROOT / "build" / "compat" / f"{session.name}.json").unlink(missing_ok=True)
     start = time.perf_counter()
     for args in installs:
         session.install(*args)
     built = time.perf_counter() - start
-    session.run(
-        "python", str(ROOT / "tools" / "compat.py"), "run", session.name, "--build-seconds", f"{built:.1f}"
-    )
+    run = ["python", str(ROOT / "tools" / "compat.py"), "run", session.name]
+    # session.posargs: some notebooks only (make compat NB=...)
+    session.run(*run, *session.posargs, "--build-seconds", f"{built:.1f}")
 
 
 # helpers as `make setup` installs it: editable, from the working tree.

@@ -1,6 +1,6 @@
 """The setup cell every notebook starts with (tools/navigation.py writes it), run in a fresh Python
 process as in a new kernel: the Colab links, helpers installed from git in Colab, and what
-``helpers.environment.setup()`` does everywhere. (`make compat SETS=oldest,colab` installs helpers
+``helpers.environment.setup()`` does everywhere. (`make compat SETS=colab` installs helpers
 from git as Colab does and runs every lesson with them.)
 """
 

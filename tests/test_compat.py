@@ -1,7 +1,7 @@
 """make compat: the version sets (noxfile.py) lie in pyproject.toml's supported range, a missing Python
 fails its runs saying how to get it, a failed check fails its notebook, and only four runs that all
-passed are recorded. (CI runs `make compat SETS=oldest,colab`: that the sets install and the lessons
-pass in them is that run's to show.)"""
+passed are recorded. (CI runs `make compat` on colab and on a part of oldest: that the sets install and the
+lessons pass in them is those runs' to show.)"""
 
 import importlib.util
 import json
@@ -105,9 +105,10 @@ def test_a_failed_check_fails_its_notebook_and_a_passing_one_reports_its_accurac
     assert compat.cell_text(failed) == "FAILED (AssertionError)"
 
 
-def write_runs(folder, failed=None, names=compat.ALL_RUNS, not_run=None):
+def write_runs(folder, failed=None, names=compat.ALL_RUNS, not_run=None, some=None):
     """Each run's record as `compat.py run` writes it (this environment's versions; ``failed``'s
-    06_x.ipynb failed), and nox's report: ``not_run`` failed before leaving a record."""
+    06_x.ipynb failed; ``some`` ran named notebooks only), and nox's report: ``not_run`` failed
+    before leaving a record."""
     for load, name in enumerate(names, start=1):
         bad = "ValueError: bad" if name == failed else None
         notebooks = {
@@ -116,7 +117,7 @@ def write_runs(folder, failed=None, names=compat.ALL_RUNS, not_run=None):
         }
         machine = {"cpu": "a CPU", "cores": 2, "load_average_at_start": [float(load)] * 3}
         record = {"run": name, "versions": compat.installed_versions(), "build_seconds": 12.0}
-        record |= {"notebooks": notebooks, "machine": machine}
+        record |= {"notebooks": notebooks, "machine": machine, "some_notebooks": name == some}
         if name != not_run:
             (folder / f"{name}.json").write_text(json.dumps(record), encoding="utf-8")
     # nox's "name" is the session function's; the run's name is its first signature.
@@ -170,8 +171,18 @@ def test_nothing_is_recorded_unless_all_four_runs_passed(tmp_path, page, capsys)
     refused(write_runs(tmp_path, not_run="colab"), f"not run ({reason})", f"FAILED colab: {reason}")
     # A part of the runs, all passed, is not the matrix either.
     refused(write_runs(tmp_path, names=[n for n in compat.ALL_RUNS if n != "colab"]), "missing: colab")
+    refused(write_runs(tmp_path, some="oldest"), "missing: oldest's other notebooks")
     assert page.read_text(encoding="utf-8") == before and not output.exists()
     page.write_text("the table moved elsewhere\n", encoding="utf-8")
     with pytest.raises(ValueError, match="lacks the markers <!-- compat:start -->"):
         compat.report(True, write_runs(tmp_path), tmp_path, output, page)
     assert not output.exists()
+
+
+def test_a_run_of_notebooks_that_are_not_lessons_stops_before_running_anything(capsys, monkeypatch):
+    monkeypatch.setattr(compat, "run_all", lambda *args: pytest.fail("ran"))
+    with pytest.raises(SystemExit) as stopped:
+        compat.main(["run", "oldest", "notebooks/05_model.ipynb", "notebooks/5_model.ipynb"])
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    assert "not a lesson: notebooks/5_model.ipynb (the lessons: 00_index.ipynb" in said

@@ -1,12 +1,13 @@
 """The version matrix's runner and table (`make compat`; noxfile.py builds one environment per run).
 
-``run`` (in a run's environment, started by nox): every notebook in a fresh kernel, in a scratch copy
-of ``notebooks/`` with an empty weight cache; the notebooks' own checks decide (outputs are not
-compared: log formats differ between versions). It writes ``build/compat/RUN.json``. ``report``
-tabulates nox's last report and those records; ``--record``, only when all four runs passed, saves
-them in docs/measurements.json (``compat``) and renders docs/CONTRIBUTING.md's table from there.
+``run`` (in a run's environment, started by nox): every notebook (or those named) in a fresh kernel,
+in a scratch copy of ``notebooks/`` with an empty weight cache; the notebooks' own checks decide
+(outputs are not compared: log formats differ between versions). It writes
+``build/compat/RUN.json``. ``report`` tabulates nox's last report and those records; ``--record``,
+only when all four runs passed with every notebook, saves them in docs/measurements.json
+(``compat``) and renders docs/CONTRIBUTING.md's table from there.
 
-    python tools/compat.py run oldest --build-seconds 12.5
+    python tools/compat.py run oldest [notebooks/05_model.ipynb ...] --build-seconds 12.5
     python tools/compat.py report [--record]
 """
 
@@ -70,11 +71,13 @@ def run_one(path):
     return {"seconds": round(seconds, 1), "accuracy": printed_accuracy(printed), "error": None}
 
 
-def run_all(name, build_seconds, out):
+def run_all(name, build_seconds, out, names=None):
+    """Run the notebooks called ``names`` (default: every one) and write the run's record to ``out``."""
     quiet_tensorflow()
     if not os.environ.get("MNIST_NPZ"):
         print("note: MNIST_NPZ is not set, so the lessons download MNIST with Keras", flush=True)
     record = {"run": name, "versions": installed_versions(), "build_seconds": build_seconds, "notebooks": {}}
+    record["some_notebooks"] = bool(names)
     record["machine"] = measurements.machine()
     print(f"[{name}] {record['versions']}", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"compat-{name}-") as scratch:
@@ -84,6 +87,8 @@ def run_all(name, build_seconds, out):
         os.environ["JUPYTER_DATA_DIR"] = str(Path(scratch, "jupyter"))
         os.environ.pop("JUPYTER_PATH", None)
         for path in notebook_paths(work):
+            if names and path.name not in names:
+                continue
             result = record["notebooks"][path.name] = run_one(path)
             print(f"[{name}] {path.name}: {cell_text(result)}", flush=True)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -157,10 +162,11 @@ def report(record, nox_report=NOX_REPORT, results=RESULTS, output=measurements.P
     for name, nb, error in failed:
         print(f"\nFAILED {name}{' / ' + nb if nb else ''}: {error}")
     missing = [name for name in ALL_RUNS if name not in runs]
+    missing += [f"{name}'s other notebooks" for name, r in runs.items() if r.get("some_notebooks")]
     if record and (failed or missing):
         print(
             f"\n{output.name} and {page.name} were left as they were: they record a run of "
-            f"{', '.join(ALL_RUNS)} in which every notebook passed"
+            f"{', '.join(ALL_RUNS)} in which every notebook ran and passed"
             f"{' (missing: ' + ', '.join(missing) + ')' if missing else ''}."
         )
         return 1
@@ -187,6 +193,7 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run every notebook in this environment (nox does this)")
     run.add_argument("name", help="the run's name (the nox session's)")
+    run.add_argument("notebooks", nargs="*", type=Path, help="the notebooks to run (default: every one)")
     run.add_argument(
         "--build-seconds", type=float, default=0.0, help="how long building this environment took"
     )
@@ -196,7 +203,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == "report":
         return report(args.record)
-    record = run_all(args.name, args.build_seconds, RESULTS / f"{args.name}.json")
+    lessons = [path.name for path in notebook_paths()]
+    unknown = [str(path) for path in args.notebooks if path.name not in lessons]
+    if unknown:
+        parser.error(f"not a lesson: {', '.join(unknown)} (the lessons: {', '.join(lessons)})")
+    names = {path.name for path in args.notebooks}
+    record = run_all(args.name, args.build_seconds, RESULTS / f"{args.name}.json", names)
     return 1 if any(r["error"] for r in record["notebooks"].values()) else 0
 
 
