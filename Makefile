@@ -30,9 +30,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The environment is reinstalled only when the pins change: the stamp's name carries their digest.
-PINS_DIGEST := $(shell $(PYTHON) -c "import hashlib; print(hashlib.sha256(open('requirements.lock','rb').read() + open('pyproject.toml','rb').read()).hexdigest()[:16])")
-STAMP := $(VENV)/.installed-$(PINS_DIGEST)
+# The environment is reinstalled only when the pins are newer than its last install (make's own rule).
+STAMP := $(VENV)/.installed
 # TensorFlow's settings (TF_CPP_MIN_LOG_LEVEL, TF_ENABLE_ONEDNN_OPTS) have one home,
 # helpers/environment.py: the tools, the tests' conftest and every lesson's setup cell apply it.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
@@ -63,7 +62,6 @@ $(STAMP): requirements.lock pyproject.toml | python-check
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --editable .
-	@rm -f $(VENV)/.installed-*
 	@touch $@
 
 $(LAB_SETTINGS): binder/overrides.json $(STAMP)
