@@ -38,8 +38,9 @@ nox.options.envdir = str(ROOT / "build" / "nox")
 nox.options.download_python = "never"
 nox.options.error_on_missing_interpreters = True
 
-# What the runner needs in every set besides the course's own dependencies (the tools' tables: tabulate).
-RUNNER = ["ipykernel", "nbclient", "nbformat", "tabulate"]
+# What the runner needs in every set besides the course's own dependencies (the tools' tables:
+# tabulate; the kernel's memory: psutil).
+RUNNER = ["ipykernel", "nbclient", "nbformat", "psutil", "tabulate"]
 
 # The lower bounds of pyproject.toml's supported range. TensorFlow 2.16 is the first line with
 # Keras 3; 3.0.5 was the newest Keras when TensorFlow 2.16.1 came out; TensorFlow 2.16 needs

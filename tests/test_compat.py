@@ -92,16 +92,19 @@ def test_a_missing_python_fails_its_runs_and_says_how_to_get_it(tmp_path):
     }
 
 
-def test_a_failed_check_fails_its_notebook_and_a_passing_one_reports_its_accuracy(tmp_path):
+def test_a_failed_check_fails_its_notebook_and_a_passing_one_reports_its_accuracy_and_memory(tmp_path):
     def run(*sources):
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources]), path)
         return compat.run_one(path)
 
     path = tmp_path / "01_x.ipynb"
-    passed = run("acc = 0.9751", "assert 0.97 < acc < 0.98", "print('\\nTest accuracy:', acc)")
+    held = "import time; block = b'x' * 300_000_000; time.sleep(1)"  # 300 MB resident for a second
+    passed = run("acc = 0.9751", held, "assert 0.97 < acc < 0.98", "print('\\nTest accuracy:', acc)")
     assert passed["error"] is None and passed["accuracy"] == pytest.approx(0.9751)
+    assert 300 <= passed["peak_mb"] < 600
+    assert compat.cell_text(passed) == f"ran, {passed['seconds']:.1f} s, {passed['peak_mb']:,} MB, acc 0.9751"
     failed = run("acc = 0.5", "assert 0.97 < acc < 0.98, 'accuracy collapsed'")
-    assert failed["error"] == "AssertionError: accuracy collapsed"
+    assert failed["error"] == "AssertionError: accuracy collapsed" and 0 < failed["peak_mb"] < 300
     assert compat.cell_text(failed) == "FAILED (AssertionError)"
 
 

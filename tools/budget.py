@@ -27,7 +27,7 @@ from pathlib import Path
 import fresh_process
 import measurements
 from navigation import NOTEBOOKS, notebook_paths
-from process_memory import MB, PeakRSS, drop_page_cache
+from process_memory import MB, KernelPeak, drop_page_cache
 from tabulate import tabulate
 
 from helpers.environment import TF_ENV, quiet_tensorflow
@@ -84,19 +84,13 @@ def measure_notebook(path):
     from execute_notebooks import run
     from nbclient.exceptions import CellExecutionError
 
-    samplers = []
-
-    def start_sampling(client):  # the kernel has started: follow it
-        samplers.append(PeakRSS(client.km.provisioner.pid))
-        samplers[0].start()
-
-    error, start = None, time.perf_counter()
+    error, start, kernel = None, time.perf_counter(), KernelPeak()
     try:
-        run(path, on_start=start_sampling)
+        run(path, on_start=kernel)
     except CellExecutionError as exc:
         error = (str(exc).strip().splitlines() or ["cell error"])[-1][:120]
     seconds = time.perf_counter() - start
-    peak = samplers[0].stop() if samplers else 0
+    peak = kernel.stop()
     return {"notebook": path.name, "seconds": seconds, "peak_mb": peak / MB, "error": error}
 
 

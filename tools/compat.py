@@ -27,6 +27,7 @@ from pathlib import Path
 import measurements
 from execute_notebooks import run as run_notebook
 from navigation import ROOT, notebook_paths, replace_between
+from process_memory import MB, KernelPeak
 
 from helpers.environment import quiet_tensorflow
 
@@ -57,18 +58,22 @@ def printed_accuracy(stdout):
 
 
 def run_one(path):
-    """Run one notebook; return {seconds, accuracy, error} (error: None, or the failing line)."""
+    """Run one notebook; return {seconds, peak_mb, accuracy, error} (error: None, or the failing
+    line; peak_mb: the kernel's peak RSS, reported and never judged: it is a hub's limit, measured
+    by `make memory-limits`, that a lesson must fit)."""
     from nbclient.exceptions import CellExecutionError
 
-    start = time.perf_counter()
+    start, kernel = time.perf_counter(), KernelPeak()
     try:
-        nb, seconds = run_notebook(path, timeout=CELL_TIMEOUT)
+        nb, seconds = run_notebook(path, timeout=CELL_TIMEOUT, on_start=kernel)
     except CellExecutionError as error:
         print(ANSI.sub("", str(error)), file=sys.stderr, flush=True)  # the whole traceback, in the log
         failed = f"{error.ename}: {error.evalue}"[:300]
-        return {"seconds": round(time.perf_counter() - start, 1), "accuracy": None, "error": failed}
-    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "text" in o)
-    return {"seconds": round(seconds, 1), "accuracy": printed_accuracy(printed), "error": None}
+        result = {"seconds": round(time.perf_counter() - start, 1), "accuracy": None, "error": failed}
+    else:
+        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "text" in o)
+        result = {"seconds": round(seconds, 1), "accuracy": printed_accuracy(printed), "error": None}
+    return result | {"peak_mb": round(kernel.stop() / MB)}
 
 
 def run_all(name, build_seconds, out, names=None):
@@ -100,6 +105,8 @@ def cell_text(result):
     if result["error"]:
         return f"FAILED ({result['error'].split(':')[0]})"
     text = f"ran, {result['seconds']:.1f} s"
+    if result.get("peak_mb"):  # runs recorded before it was measured lack it
+        text += f", {result['peak_mb']:,} MB"
     if result["accuracy"] is not None:
         text += f", acc {result['accuracy']:.4f}"
     return text
@@ -180,8 +187,9 @@ def report(record, nox_report=NOX_REPORT, results=RESULTS, output=measurements.P
             f"측정: {measurements.stamp_text(section)}, `make compat COMPAT_FLAGS=--record` "
             "(네 실행 모두, 환경은 새로 만들고 노트북마다 새 커널; environment는 환경을 만든 시간(uv, "
             "내려받은 패키지는 캐시에서), notebooks는 노트북 실행 시간의 합입니다. 시간은 컴퓨터가 바쁘면 "
-            "늘어납니다. 정확도는 `Test accuracy:`를 출력하는 노트북의 값).\n\n"
-            + tables({r["run"]: r for r in section["runs"]})
+            "늘어납니다. MB는 커널과 그 자식 프로세스의 최대 RSS(보고만 하고 판정하지 않습니다. 허브의 "
+            "한도와 비교할 값은 `make memory-limits`의 표), 정확도는 `Test accuracy:`를 출력하는 노트북의 "
+            "값).\n\n" + tables({r["run"]: r for r in section["runs"]})
         )
         page.write_text(replace_between(text, "compat", shown, page.name), encoding="utf-8")
         print(f"recorded in {output} ({SECTION}) and {page}")

@@ -44,7 +44,7 @@ import fresh_process
 import measurements
 from memory_cgroup import MemoryCgroup, Unavailable, joiner, usable_place
 from navigation import NOTEBOOKS, ROOT, notebook_paths
-from process_memory import MB, PeakRSS, drop_page_cache
+from process_memory import MB, KernelPeak, drop_page_cache
 from tabulate import tabulate
 
 from helpers.environment import quiet_tensorflow
@@ -128,20 +128,13 @@ def run_in_cgroup(cgroup, notebook):
     """Run the notebook with its kernel joining ``cgroup``: its seconds, kernel peak RSS and error."""
     from execute_notebooks import run
 
-    samplers = []
-
-    def follow(client):
-        samplers.append(PeakRSS(client.km.provisioner.pid))
-        samplers[0].start()
-
-    error, start = None, time.perf_counter()
+    error, start, kernel = None, time.perf_counter(), KernelPeak()
     try:
-        run(Path(notebook), timeout=3600, on_start=follow, kernel_options={"preexec_fn": joiner(cgroup)})
+        run(Path(notebook), timeout=3600, on_start=kernel, kernel_options={"preexec_fn": joiner(cgroup)})
     except Exception as exc:  # any failure: the lesson did not complete at this limit
         error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[-1][:160]}"
     seconds = time.perf_counter() - start
-    peak = samplers[0].stop() if samplers else 0
-    return {"seconds": seconds, "peak_rss_mb": peak / MB, "error": error}
+    return {"seconds": seconds, "peak_rss_mb": kernel.stop() / MB, "error": error}
 
 
 def measure_lesson(notebook, grid, place, scratch, python):
