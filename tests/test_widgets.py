@@ -168,7 +168,10 @@ def test_digit_canvas_predicts_the_preprocessed_drawing_from_strokes_and_mouse_e
 def test_pixel_pad_predicts_its_squares_preprocessed_like_the_canvas_drawing():
     seen = []
     pad = pixel_pad.pixel_pad(lambda batch: seen.append(batch) or fake_model(batch), squares=10)
-    colours = lambda: {i: b.style.button_color for i, b in enumerate(pad.buttons)}  # noqa: E731
+
+    def colours():
+        return {i: b.style.button_color for i, b in enumerate(pad.buttons)}
+
     assert pad.probabilities is None and seen == [] and "empty" in pad.info.value
     pad.buttons[23].click()  # clicking a square inks it, clicking again erases it
     assert pad.grid[2, 3] == 1 and pad.grid.sum() == 1 and len(seen) == 1  # one prediction a click
