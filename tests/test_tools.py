@@ -1,4 +1,5 @@
-"""tools/: notebook normalization, the environment file, a new process per measurement, measurements."""
+"""tools/: notebook normalization, the environment file, a new process per measurement, measurements,
+the lessons' fresh copy."""
 
 import json
 import multiprocessing.spawn
@@ -10,6 +11,7 @@ import environment_file
 import execute_notebooks
 import fresh_process
 import measurements
+import navigation
 import nbformat
 import pytest
 
@@ -107,3 +109,13 @@ def test_a_section_is_stamped_and_a_missing_one_names_its_command(tmp_path):
     assert section["date"][:10] in measurements.stamp_text(section)
     with pytest.raises(SystemExit, match="'seed_spread'.*run `python tools/seed_spread.py`"):
         measurements.require("seed_spread", "python tools/seed_spread.py", path)
+
+
+def test_a_fresh_copy_of_the_lessons_leaves_a_saved_model_behind(tmp_path):
+    lessons = tmp_path / "notebooks"
+    (lessons / "data").mkdir(parents=True)
+    for name in ("08_x.ipynb", "mnist_model.keras", "data/mnist_model.keras", "glossary.md"):
+        (lessons / name).write_text(name, encoding="utf-8")
+    copy = navigation.fresh_copy(tmp_path / "copy", lessons)
+    found = sorted(str(p.relative_to(copy)) for p in copy.rglob("*") if p.is_file())
+    assert found == ["08_x.ipynb", "glossary.md"]

@@ -17,7 +17,6 @@
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import fresh_process
 import measurements
-from navigation import NOTEBOOKS, notebook_paths
+from navigation import fresh_copy, notebook_paths
 from process_memory import MB, KernelPeak, drop_page_cache
 from tabulate import tabulate
 
@@ -159,7 +158,7 @@ def main(argv=None):
         )
     rows = []
     with tempfile.TemporaryDirectory(prefix="budget-") as tmp:
-        folder = shutil.copytree(NOTEBOOKS, Path(tmp) / "notebooks")
+        folder = fresh_copy(Path(tmp) / "notebooks")
         os.environ["DLA_CACHE_DIR"] = str(Path(tmp) / "model-cache")  # empty, as on a new Binder
         for path in args.notebooks or notebook_paths():
             print(f"running {path.name} ...", flush=True)

@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import measurements
 from execute_notebooks import run as run_notebook
-from navigation import ROOT, notebook_paths, replace_between
+from navigation import ROOT, fresh_copy, notebook_paths, replace_between
 from process_memory import MB, KernelPeak
 
 from helpers.environment import quiet_tensorflow
@@ -86,7 +85,7 @@ def run_all(name, build_seconds, out, names=None):
     record["machine"] = measurements.machine()
     print(f"[{name}] {record['versions']}", flush=True)
     with tempfile.TemporaryDirectory(prefix=f"compat-{name}-") as scratch:
-        work = shutil.copytree(ROOT / "notebooks", Path(scratch, "notebooks"))
+        work = fresh_copy(Path(scratch, "notebooks"))
         os.environ["DLA_CACHE_DIR"] = str(Path(scratch, "cache"))  # no trained weights yet
         # The kernel is this environment's own (ipykernel's "python3"), not one of the user's.
         os.environ["JUPYTER_DATA_DIR"] = str(Path(scratch, "jupyter"))

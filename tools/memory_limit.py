@@ -43,7 +43,7 @@ from pathlib import Path
 import fresh_process
 import measurements
 from memory_cgroup import MemoryCgroup, Unavailable, joiner, usable_place
-from navigation import NOTEBOOKS, ROOT, notebook_paths
+from navigation import ROOT, fresh_copy, notebook_paths
 from process_memory import MB, KernelPeak, drop_page_cache
 from tabulate import tabulate
 
@@ -244,7 +244,7 @@ def main(argv=None):
         )
     lessons, start = {}, time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="memory-limits-") as scratch:
-        folder = shutil.copytree(NOTEBOOKS, Path(scratch) / "notebooks")
+        folder = fresh_copy(Path(scratch) / "notebooks")
         python = private_python(scratch)
         if python is None:
             print(

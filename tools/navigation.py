@@ -25,6 +25,7 @@ Titles come from each notebook's first ``# `` heading; the repository address fr
 
 import argparse
 import re
+import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -47,6 +48,13 @@ MARKER = "<!--NAVIGATION-->"
 def notebook_paths(folder=NOTEBOOKS):
     """The course notebooks in lesson order."""
     return sorted(p for p in folder.glob("*.ipynb") if NAME_PATTERN.match(p.name))
+
+
+def fresh_copy(destination, folder=NOTEBOOKS):
+    """Copy the lessons' folder to ``destination`` as a new session finds it: without the models a
+    run saved there (07's mnist_model.keras, which 08 and 10 load instead of training, maybe saved
+    by another Keras that cannot read it back). Returns the copy's path."""
+    return Path(shutil.copytree(folder, destination, ignore=shutil.ignore_patterns("*.keras")))
 
 
 def title_cell(nb):
