@@ -26,7 +26,7 @@ from pathlib import Path
 import fresh_process
 import measurements
 from navigation import fresh_copy, notebook_paths
-from process_memory import MB, KernelPeak, drop_page_cache
+from process_memory import drop_page_cache
 from tabulate import tabulate
 
 from helpers.environment import TF_ENV, quiet_tensorflow
@@ -80,17 +80,10 @@ def speed_summary(results):
 
 
 def measure_notebook(path):
-    from execute_notebooks import run
-    from nbclient.exceptions import CellExecutionError
+    from execute_notebooks import run_measured
 
-    error, start, kernel = None, time.perf_counter(), KernelPeak()
-    try:
-        run(path, on_start=kernel)
-    except CellExecutionError as exc:
-        error = (str(exc).strip().splitlines() or ["cell error"])[-1][:120]
-    seconds = time.perf_counter() - start
-    peak = kernel.stop()
-    return {"notebook": path.name, "seconds": seconds, "peak_mb": peak / MB, "error": error}
+    result = run_measured(path)
+    return {"notebook": path.name, **{k: result[k] for k in ("seconds", "peak_mb", "error")}}
 
 
 def timed_training(kind):

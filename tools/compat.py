@@ -20,13 +20,11 @@ import platform
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import measurements
-from execute_notebooks import run as run_notebook
+from execute_notebooks import run_measured
 from navigation import ROOT, fresh_copy, notebook_paths, replace_between
-from process_memory import MB, KernelPeak
 
 from helpers.environment import quiet_tensorflow
 
@@ -60,19 +58,17 @@ def run_one(path):
     """Run one notebook; return {seconds, peak_mb, accuracy, error} (error: None, or the failing
     line; peak_mb: the kernel's peak RSS, reported and never judged: it is a hub's limit, measured
     by `make memory-limits`, that a lesson must fit)."""
-    from nbclient.exceptions import CellExecutionError
-
-    start, kernel = time.perf_counter(), KernelPeak()
-    try:
-        nb, seconds = run_notebook(path, timeout=CELL_TIMEOUT, on_start=kernel)
-    except CellExecutionError as error:
-        print(ANSI.sub("", str(error)), file=sys.stderr, flush=True)  # the whole traceback, in the log
-        failed = f"{error.ename}: {error.evalue}"[:300]
-        result = {"seconds": round(time.perf_counter() - start, 1), "accuracy": None, "error": failed}
-    else:
-        printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "text" in o)
-        result = {"seconds": round(seconds, 1), "accuracy": printed_accuracy(printed), "error": None}
-    return result | {"peak_mb": round(kernel.stop() / MB)}
+    result = run_measured(path, timeout=CELL_TIMEOUT)
+    if result["traceback"]:
+        print(ANSI.sub("", result["traceback"]), file=sys.stderr, flush=True)  # the whole of it, in the log
+    cells = result["nb"].cells if result["nb"] else []
+    printed = "".join(o.get("text", "") for c in cells for o in c.get("outputs", []) if "text" in o)
+    return {
+        "seconds": round(result["seconds"], 1),
+        "peak_mb": round(result["peak_mb"]),
+        "accuracy": printed_accuracy(printed),
+        "error": result["error"],
+    }
 
 
 def run_all(name, build_seconds, out, names=None):

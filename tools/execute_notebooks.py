@@ -140,6 +140,30 @@ def run(path, timeout=600, on_start=None, kernel_options=None):
     return nb, time.perf_counter() - start
 
 
+def run_measured(path, timeout=600, kernel_options=None):
+    """``run``, with the peak RSS of the kernel and its children sampled from its start, for the tools
+    that measure lessons (budget, memory-limits, compat). A failure does not raise: returns {nb: the
+    executed notebook or None, seconds, peak_mb (MB = 10**6 bytes), error: None or "Name: value" of
+    what stopped the run, traceback: its whole text or None}."""
+    from process_memory import MB, PeakRSS
+
+    samplers, start, nb, error, traceback = [], time.perf_counter(), None, None, None
+
+    def follow(client):  # the kernel has started
+        samplers.append(PeakRSS(client.km.provisioner.pid))
+        samplers[0].start()
+
+    try:
+        nb, _ = run(path, timeout, on_start=follow, kernel_options=kernel_options)
+    except Exception as exc:  # a failing cell, a kernel that died (out of memory) or timed out
+        traceback = str(exc)
+        value = getattr(exc, "evalue", None) or (traceback.strip().splitlines() or [""])[-1]
+        error = f"{getattr(exc, 'ename', None) or type(exc).__name__}: {value}"[:300]
+    seconds = time.perf_counter() - start
+    peak = samplers[0].stop() if samplers else 0
+    return {"nb": nb, "seconds": seconds, "peak_mb": peak / MB, "error": error, "traceback": traceback}
+
+
 def execute(path, timeout=600):
     """Execute the notebook at ``path`` in place; return the seconds it took."""
     start = time.perf_counter()

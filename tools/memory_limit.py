@@ -44,7 +44,7 @@ import fresh_process
 import measurements
 from memory_cgroup import MemoryCgroup, Unavailable, joiner, usable_place
 from navigation import ROOT, fresh_copy, notebook_paths
-from process_memory import MB, KernelPeak, drop_page_cache
+from process_memory import MB, drop_page_cache
 from tabulate import tabulate
 
 from helpers.environment import quiet_tensorflow
@@ -126,15 +126,11 @@ def trial(notebook, limit_mb, place, deadline, scratch, python=sys.executable):
 
 def run_in_cgroup(cgroup, notebook):
     """Run the notebook with its kernel joining ``cgroup``: its seconds, kernel peak RSS and error."""
-    from execute_notebooks import run
+    from execute_notebooks import run_measured
 
-    error, start, kernel = None, time.perf_counter(), KernelPeak()
-    try:
-        run(Path(notebook), timeout=3600, on_start=kernel, kernel_options={"preexec_fn": joiner(cgroup)})
-    except Exception as exc:  # any failure: the lesson did not complete at this limit
-        error = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[-1][:160]}"
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_rss_mb": kernel.stop() / MB, "error": error}
+    # Any failure means the lesson did not complete at this limit.
+    result = run_measured(Path(notebook), timeout=3600, kernel_options={"preexec_fn": joiner(cgroup)})
+    return {"seconds": result["seconds"], "peak_rss_mb": result["peak_mb"], "error": result["error"]}
 
 
 def measure_lesson(notebook, grid, place, scratch, python):

@@ -1,5 +1,5 @@
 """The memory of a process tree, as `make budget`, `make memory-limits`, `make compat` and `make hub-check`
-measure it.
+measure it (a notebook's kernel: execute_notebooks.run_measured).
 
 1 MB = 10**6 bytes throughout.
 """
@@ -44,22 +44,6 @@ class PeakRSS(threading.Thread):
         self.join()
         self.sample()
         return self.peak
-
-
-class KernelPeak:
-    """The peak RSS of a notebook's kernel and its children: pass it as execute_notebooks.run's
-    ``on_start`` (sampling starts with the kernel), then ``stop()`` for the peak in bytes (0 if the
-    kernel never started)."""
-
-    def __init__(self):
-        self.sampler = None
-
-    def __call__(self, client):
-        self.sampler = PeakRSS(client.km.provisioner.pid)
-        self.sampler.start()
-
-    def stop(self):
-        return self.sampler.stop() if self.sampler else 0
 
 
 def drop_page_cache():
